@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from fangkong.core.permissions import Perm
+
+
+def scope(request: HttpRequest) -> dict[str, Any]:
+    current = getattr(request, "scope", None)
+    perms = current.perms if current is not None else frozenset()
+    return {
+        "scope": current,
+        "perms": {p.name: (p.value in perms) for p in Perm},
+    }

@@ -1,0 +1,61 @@
+"""Roles and the permissions they grant: the one map, in code.
+
+`fangkong sync_roles` writes it to the Role table idempotently; the database copy lets
+an operator see it and lets queries join on it, but this file is the source of truth.
+Read-only twins exist for the offices that supervise without writing; the data-entry
+role types ledgers in but cannot export or reveal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
+
+from fangkong.core.codes import Level
+from fangkong.core.permissions import Perm
+
+P = Perm
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    code: str
+    name: Promise
+    levels: frozenset[Level]
+    perms: frozenset[Perm]
+    can_export: bool = True
+
+
+_READ = frozenset({P.PLACE_VIEW, P.PERSON_VIEW})
+_WORK = _READ | {P.PLACE_MANAGE, P.PERSON_EDIT, P.PERSON_REVEAL, P.PERSON_IMPORT, P.EXPORT}
+
+ROLES: dict[str, RoleSpec] = {
+    spec.code: spec
+    for spec in [
+        RoleSpec("district_admin", _("District administrator"), frozenset({Level.DISTRICT}),
+                 frozenset(Perm)),
+        RoleSpec("district_viewer", _("District viewer"), frozenset({Level.DISTRICT}),
+                 _READ | {P.EXPORT, P.USER_VIEW, P.AUDIT_VIEW}),
+        RoleSpec("subdistrict_officer", _("Subdistrict officer"),
+                 frozenset({Level.SUBDISTRICT}),
+                 _WORK | {P.PERSON_TRANSFER, P.USER_VIEW, P.USER_MANAGE}),
+        RoleSpec("subdistrict_viewer", _("Subdistrict viewer"), frozenset({Level.SUBDISTRICT}),
+                 _READ | {P.EXPORT, P.USER_VIEW}),
+        RoleSpec("community_worker", _("Community worker"), frozenset({Level.COMMUNITY}),
+                 _WORK | {P.USER_VIEW}),
+        RoleSpec("community_viewer", _("Community viewer"), frozenset({Level.COMMUNITY}),
+                 _READ | {P.EXPORT}),
+        RoleSpec("grid_worker", _("Grid worker"), frozenset({Level.GRID, Level.COMMUNITY}),
+                 _READ | {P.PERSON_EDIT, P.PERSON_REVEAL, P.EXPORT}),
+        RoleSpec("data_entry", _("Data entry"),
+                 frozenset({Level.COMMUNITY, Level.SUBDISTRICT, Level.DISTRICT}),
+                 _READ | {P.PERSON_EDIT, P.PERSON_IMPORT}, can_export=False),
+    ]
+}
+
+# Guard: a role that cannot export must not hold the permission either.
+for _spec in ROLES.values():
+    if not _spec.can_export and P.EXPORT in _spec.perms:  # pragma: no cover
+        raise AssertionError(f"{_spec.code} cannot export but holds {P.EXPORT}")

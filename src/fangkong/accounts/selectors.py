@@ -1,0 +1,30 @@
+"""Reads on accounts, scoped like everything else."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from fangkong.core.models import Jurisdiction
+from fangkong.core.permissions import Perm
+from fangkong.core.scope import Scope
+from fangkong.core.scoping import get_or_404
+
+from .models import User
+
+
+def user_list(*, scope: Scope, query: str = "") -> QuerySet[User]:
+    scope.require(Perm.USER_VIEW)
+    users = User.objects.within(scope).select_related("role", "jurisdiction")
+    if query:
+        users = users.filter(username__icontains=query) | users.filter(full_name__icontains=query)
+    return users.order_by("jurisdiction_code", "username")
+
+
+def user_get(*, scope: Scope, pk: int) -> User:
+    scope.require(Perm.USER_VIEW)
+    return get_or_404(User.objects.within(scope).select_related("role", "jurisdiction"), pk=pk)
+
+
+def assignable_jurisdictions(*, scope: Scope) -> list[tuple[str, str]]:
+    nodes = Jurisdiction.objects.within(scope).filter(is_active=True).order_by("code")
+    return [(n.code, f"{'　' * (len(n.code) // 3 - 2)}{n.name} ({n.code})") for n in nodes]

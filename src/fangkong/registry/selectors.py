@@ -1,0 +1,308 @@
+"""Reads of the registry: every one starts from `objects.within(scope)`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from fangkong.core.codes import Level, level_of
+from fangkong.core.identifiers import IdentifierError, normalize_phone
+from fangkong.core.models import Jurisdiction
+from fangkong.core.permissions import Perm
+from fangkong.core.scope import Scope
+from fangkong.core.scoping import get_or_404
+from fangkong.core.search import is_pinyin_query
+
+from .models import Building, Compound, Household, Person, Residence, Unit
+
+_PHONEISH = re.compile(r"^\+?[\d\-()（）]+$")
+_LAST4 = re.compile(r"^\d{3}[\dXx]$")
+_ID = re.compile(r"^\d{17}[\dXx]$")
+
+VULNERABILITY_FILTERS = {
+    "elderly": "is_elderly", "frail": "is_frail", "ill": "is_chronically_ill",
+    "disabled": "is_disabled", "pregnant": "is_pregnant", "infant": "is_infant",
+    "alone": "lives_alone",
+}
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    """What a person list can be narrowed by; also written into exports."""
+
+    query: str = ""
+    jurisdiction: str = ""
+    compound_id: int | None = None
+    vulnerability: str = ""
+    needs_verification: bool = False
+    status: str = "active"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        parts = []
+        if self.query:
+            parts.append(_("search: %(q)s") % {"q": self.query})
+        if self.jurisdiction:
+            parts.append(_("jurisdiction: %(code)s") % {"code": self.jurisdiction})
+        if self.compound_id:
+            parts.append(_("compound #%(id)s") % {"id": self.compound_id})
+        if self.vulnerability:
+            parts.append(_("group: %(g)s") % {"g": self.vulnerability})
+        if self.needs_verification:
+            parts.append(_("to be verified"))
+        if self.status:
+            parts.append(_("status: %(s)s") % {"s": self.status})
+        return "; ".join(parts) or _("none")
+
+
+def search_q(query: str) -> Q:
+    """How a search box query becomes a condition, by what it looks like.
+
+    "zs" -> initials or pinyin prefix; 4 digits -> last four of the identity number;
+    a full identity number -> exact; a phone -> exact; Chinese -> name prefix or
+    address contains.
+    """
+    text = query.strip().replace(" ", "")
+    if not text:
+        return Q()
+    if is_pinyin_query(text):
+        low = text.lower()
+        return Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low)
+    if _LAST4.match(text):
+        return Q(id_last4=text.upper())
+    if _ID.match(text):
+        return Q(id_number=text.upper())
+    if _PHONEISH.match(text) and sum(ch.isdigit() for ch in text) >= 7:
+        try:
+            return Q(phone=normalize_phone(text))
+        except IdentifierError:
+            return Q(phone__startswith=re.sub(r"\D", "", text))
+    return Q(name__startswith=text) | Q(address__contains=text)
+
+
+def person_list(*, scope: Scope, filters: PersonFilters | None = None) -> QuerySet[Person]:
+    scope.require(Perm.PERSON_VIEW)
+    f = filters or PersonFilters()
+    people = Person.objects.within(scope)
+    if f.jurisdiction:
+        people = people.within_code(f.jurisdiction)
+    if f.query:
+        people = people.filter(search_q(f.query))
+    if f.compound_id:
+        people = people.filter(household__compound_id=f.compound_id)
+    if f.vulnerability in VULNERABILITY_FILTERS:
+        people = people.filter(**{VULNERABILITY_FILTERS[f.vulnerability]: True})
+    if f.needs_verification:
+        people = people.filter(needs_verification=True)
+    if f.status:
+        people = people.filter(status=f.status)
+    return people.order_by("id")
+
+
+def person_get(*, scope: Scope, pk: int) -> Person:
+    scope.require(Perm.PERSON_VIEW)
+    return get_or_404(
+        Person.objects.within(scope).select_related(
+            "household", "household__compound", "household__building", "household__unit"
+        ),
+        pk=pk,
+    )
+
+
+def housemates(*, scope: Scope, person: Person) -> QuerySet[Person]:
+    if person.household_id is None:
+        return Person.objects.none()
+    return (
+        Person.objects.within(scope)
+        .filter(household_id=person.household_id, status=Person.Status.ACTIVE)
+        .exclude(pk=person.pk)
+        .order_by("id")
+    )
+
+
+def residence_history(*, scope: Scope, person: Person) -> QuerySet[Residence]:
+    # The history travels with the person: whoever may see the person sees it all.
+    return Residence.objects.filter(person=person).order_by("-started_at")
+
+
+# --- The jurisdiction tree and places ----------------------------------------------
+
+
+def jurisdiction_get(*, scope: Scope, code: str) -> Jurisdiction:
+    scope.require(Perm.PLACE_VIEW)
+    return get_or_404(Jurisdiction.objects.within(scope), code=code)
+
+
+def jurisdiction_root(*, scope: Scope) -> Jurisdiction:
+    scope.require(Perm.PLACE_VIEW)
+    root = Jurisdiction.objects.within(scope).order_by("code").first()
+    if root is None:
+        return get_or_404(Jurisdiction.objects.none(), code=scope.code)
+    return root
+
+
+def jurisdiction_ancestors(*, scope: Scope, node: Jurisdiction) -> list[Jurisdiction]:
+    """The breadcrumb from the top of the scope down to node (names only above scope)."""
+    chain: list[Jurisdiction] = []
+    current: Jurisdiction | None = node
+    while current is not None and current.code.startswith(scope.code):
+        chain.append(current)
+        current = current.parent
+    return list(reversed(chain))
+
+
+def jurisdiction_children(*, scope: Scope, node: Jurisdiction,
+                          include_retired: bool = False) -> list[Jurisdiction]:
+    children = Jurisdiction.objects.within(scope).filter(parent=node)
+    if not include_retired:
+        children = children.filter(is_active=True)
+    return list(children.order_by("code"))
+
+
+@dataclass
+class Counts:
+    compounds: int = 0
+    buildings: int = 0
+    households: int = 0
+    persons: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.compounds += other.compounds
+        self.buildings += other.buildings
+        self.households += other.households
+        self.persons += other.persons
+
+
+def counts_by_child(*, scope: Scope, node: Jurisdiction,
+                    children: list[Jurisdiction]) -> tuple[dict[str, Counts], Counts]:
+    """Counts of places and people under each child of node, and under node itself.
+
+    One grouped query per table, grouped by the code prefix of the child's level: set
+    based, whatever the size of the district.
+    """
+    scope.require(Perm.PLACE_VIEW)
+    result: dict[str, Counts] = {c.code: Counts() for c in children}
+    total = Counts()
+    if node.level == Level.GRID:
+        width = 15
+    else:
+        width = len(children[0].code) if children else len(node.code)
+    from django.db.models.functions import Substr
+
+    specs = [
+        ("compounds", Compound.objects.within(scope).within_code(node.code).filter(is_active=True)),
+        ("buildings", Building.objects.within(scope).within_code(node.code).filter(is_active=True)),
+        ("households", Household.objects.within(scope).within_code(node.code)
+         .filter(is_active=True)),
+        ("persons", Person.objects.within(scope).within_code(node.code)
+         .filter(status=Person.Status.ACTIVE)),
+    ]
+    for attr, qs in specs:
+        rows = (
+            qs.annotate(prefix=Substr("jurisdiction_code", 1, width))
+            .values("prefix")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            n = row["n"]
+            setattr(total, attr, getattr(total, attr) + n)
+            if row["prefix"] in result:
+                counts = result[row["prefix"]]
+                setattr(counts, attr, getattr(counts, attr) + n)
+    return result, total
+
+
+def compounds_of(*, scope: Scope, community_code: str) -> QuerySet[Compound]:
+    scope.require(Perm.PLACE_VIEW)
+    return (
+        Compound.objects.within(scope)
+        .filter(community_code=community_code)
+        .annotate(
+            n_buildings=Count("buildings", distinct=True),
+            n_households=Count("households", distinct=True),
+        )
+        .order_by("-is_active", "name")
+    )
+
+
+def compound_get(*, scope: Scope, pk: int) -> Compound:
+    scope.require(Perm.PLACE_VIEW)
+    return get_or_404(Compound.objects.within(scope), pk=pk)
+
+
+def building_get(*, scope: Scope, pk: int) -> Building:
+    scope.require(Perm.PLACE_VIEW)
+    return get_or_404(Building.objects.within(scope).select_related("compound"), pk=pk)
+
+
+def unit_get(*, scope: Scope, pk: int) -> Unit:
+    scope.require(Perm.PLACE_VIEW)
+    return get_or_404(Unit.objects.within(scope).select_related("building__compound"), pk=pk)
+
+
+def household_get(*, scope: Scope, pk: int) -> Household:
+    scope.require(Perm.PLACE_VIEW)
+    return get_or_404(
+        Household.objects.within(scope).select_related("compound", "building", "unit"), pk=pk
+    )
+
+
+def buildings_of(*, scope: Scope, compound: Compound) -> QuerySet[Building]:
+    return (
+        Building.objects.within(scope).filter(compound=compound)
+        .annotate(n_households=Count("households", distinct=True),
+                  n_persons=Count("households__members",
+                                  filter=Q(households__members__status=Person.Status.ACTIVE)))
+        .order_by("-is_active", "sort_key", "name")
+    )
+
+
+def units_of(*, scope: Scope, building: Building) -> QuerySet[Unit]:
+    return (
+        Unit.objects.within(scope).filter(building=building)
+        .annotate(n_households=Count("households", distinct=True),
+                  n_persons=Count("households__members",
+                                  filter=Q(households__members__status=Person.Status.ACTIVE)))
+        .order_by("-is_active", "sort_key", "name")
+    )
+
+
+def households_of(*, scope: Scope, **parent: Any) -> QuerySet[Household]:
+    return (
+        Household.objects.within(scope).filter(**parent)
+        .annotate(n_persons=Count("members", filter=Q(members__status=Person.Status.ACTIVE)))
+        .order_by("sort_key", "name")
+    )
+
+
+def members_of(*, scope: Scope, household: Household) -> QuerySet[Person]:
+    return (
+        Person.objects.within(scope)
+        .filter(household=household, status=Person.Status.ACTIVE)
+        .order_by("id")
+    )
+
+
+def communities_in(*, scope: Scope, under: str = "") -> QuerySet[Jurisdiction]:
+    qs = Jurisdiction.objects.within(scope).filter(level=Level.COMMUNITY, is_active=True)
+    if under:
+        qs = qs.within_code(under)
+    return qs.order_by("code")
+
+
+def community_names(*, scope: Scope) -> dict[str, str]:
+    """Names of the communities in or above the scope.
+
+    Names of jurisdictions are public facts, so a grid worker may read the name of
+    the community above the grid.
+    """
+    prefix = scope.code[:12]
+    return dict(
+        Jurisdiction.objects.within_code(prefix).filter(level=Level.COMMUNITY)
+        .values_list("code", "name")
+    )

@@ -1,0 +1,18 @@
+from django.urls import include, path
+
+from fangkong.api import api
+from fangkong.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("fangkong.accounts.urls")),
+    path("audit/", include("fangkong.core.urls")),
+    path("registry/", include("fangkong.registry.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler403 = "fangkong.core.views.forbidden"
+handler404 = "fangkong.core.views.not_found"
+handler500 = "fangkong.core.views.server_error"
