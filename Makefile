@@ -87,5 +87,5 @@ pg-stop:
 
 clean:
 	@if [ -x scripts/pg.sh ] && [ -d build/pg ]; then scripts/pg.sh stop || true; fi
-	rm -rf build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf build .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
 	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -31,7 +31,7 @@ trap 'scripts/pg.sh stop' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 scripts/pg.sh start --bench || exit 1
-scripts/pg.sh psql -d postgres -c "DROP DATABASE IF EXISTS $DBNAME" -c "CREATE DATABASE $DBNAME" || exit 1
+PGOPTIONS="-c client_min_messages=warning" scripts/pg.sh psql -d postgres -c "DROP DATABASE IF EXISTS $DBNAME" -c "CREATE DATABASE $DBNAME" || exit 1
 DATABASE_URL="$(scripts/pg.sh url "$DBNAME")"
 export DATABASE_URL
 "$FANGKONG" migrate --noinput --verbosity 0 || exit 1

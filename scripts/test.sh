@@ -96,7 +96,6 @@ pytest_args() {
 
 run_sqlite() {
     fresh_var_dir
-    rm -f "$REPORTS/sqlite.xml"
     local args
     mapfile -t args < <(pytest_args sqlite)
     step "pytest (SQLite)" "$BIN/pytest" "${args[@]}"
@@ -110,7 +109,6 @@ pg_stop() {
 
 run_postgres() {
     fresh_var_dir
-    rm -f "$REPORTS/postgres.xml"
     trap pg_stop EXIT
     if ! scripts/pg.sh start; then
         names+=("pytest (PostgreSQL)")
@@ -160,6 +158,7 @@ EOF
 }
 
 what="${1:-all}"
+rm -rf "$REPORTS"
 case "$what" in
 all) run_lint; run_sqlite; run_postgres ;;
 lint) run_lint ;;

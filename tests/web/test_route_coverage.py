@@ -7,6 +7,8 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from ninja.constants import NOT_SET
+
 from fangkong.api import api
 from tests.web.test_api_matrix import API_PUBLIC, API_ROUTES
 from tests.web.test_scope_matrix import PUBLIC, ROUTES
@@ -49,6 +51,7 @@ def test_public_views_are_marked() -> None:
 
 
 def _api_operations() -> list[tuple[str, str, Any]]:
+    get_resolver().url_patterns  # building the URLs binds every operation to the API's auth
     ops = []
     for _prefix, router in api._routers:
         for path, path_view in router.path_operations.items():
@@ -69,4 +72,8 @@ def test_only_listed_api_operations_skip_authentication() -> None:
     for method, path, op in _api_operations():
         if (method, path) in API_PUBLIC:
             continue
-        assert op.auth_callbacks, f"{method} {path} has no authentication"
+        # NOT_SET inherits the API's authentication; None would switch it off.
+        inherits = op.auth_param is NOT_SET and bool(api.auth)
+        assert op.auth_callbacks or inherits, f"{method} {path} has no authentication"
+    public = [(m, p) for m, p, op in _api_operations() if op.auth_param is None]
+    assert sorted(public) == sorted(API_PUBLIC)

@@ -28,3 +28,10 @@ def user_get(*, scope: Scope, pk: int) -> User:
 def assignable_jurisdictions(*, scope: Scope) -> list[tuple[str, str]]:
     nodes = Jurisdiction.objects.within(scope).filter(is_active=True).order_by("code")
     return [(n.code, f"{'　' * (len(n.code) // 3 - 2)}{n.name} ({n.code})") for n in nodes]
+
+
+def pending_user(pk: object) -> User | None:
+    """The account half-way through login (password given, second factor not yet)."""
+    if not isinstance(pk, int):
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()

@@ -96,13 +96,13 @@ def _check_assignable(scope: Scope, *, jurisdiction: Jurisdiction, role: Role) -
     spec = ROLES.get(role.code)
     if spec is None:
         raise ApplicationError(_("Unknown role."), errors=[FieldError("role", "invalid", _("Unknown role."))])
+    if not scope.is_system and not set(spec.perms) <= set(scope.perms):
+        raise PermissionDenied(_("You cannot give a role with permissions you do not have."))
     if level_of(jurisdiction.code) not in spec.levels:
         raise ApplicationError(
             _("This role cannot be given at this level of jurisdiction."),
             errors=[FieldError("role", "level", _("This role cannot be given at this level of jurisdiction."))],
         )
-    if not scope.is_system and not set(spec.perms) <= set(scope.perms):
-        raise PermissionDenied(_("You cannot give a role with permissions you do not have."))
 
 
 @transaction.atomic

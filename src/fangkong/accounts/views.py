@@ -67,7 +67,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @public
 def login_totp(request: HttpRequest) -> HttpResponse:
     """The second step: a code, or (first time, when required) enrolment."""
-    user = User.objects.filter(pk=request.session.get(PENDING), is_active=True).first()
+    user = selectors.pending_user(request.session.get(PENDING))
     if user is None:
         return redirect("accounts:login")
     enrol = not user.totp_confirmed

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import queue
 import random
+import threading
 import time
 from array import array
-from collections.abc import Callable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +66,10 @@ RESIDENT_ID = Person.IdType.RESIDENT_ID.value
 ACTIVE = Person.Status.ACTIVE.value
 COMPOUND, YARD, VILLAGE_GROUP = (Compound.Kind.COMPOUND.value, Compound.Kind.YARD.value,
                                  Compound.Kind.VILLAGE_GROUP.value)
+
+# Ages of children living with their parents, from babies to unmarried thirty-year-olds.
+CHILD_AGE_BANDS = ((0, 5), (6, 11), (12, 17), (18, 24), (25, 32))
+CHILD_AGE_WEIGHTS = (0.17, 0.21, 0.22, 0.24, 0.16)
 
 RELATION_HEAD, RELATION_SPOUSE, RELATION_CHILD, RELATION_PARENT, RELATION_GRANDCHILD = (
     "户主", "配偶", "子女", "父母", "孙子女")
@@ -138,6 +146,10 @@ def _weighted(digits: str, weights: Sequence[int]) -> int:
     return sum(int(d) * w for d, w in zip(digits, weights, strict=True))
 
 
+# The sequence part (digits 15-17) with its share of the weighted sum.
+_SEQUENCES = [(f"{n:03d}", _weighted(f"{n:03d}", _WEIGHTS[14:])) for n in range(1000)]
+
+
 def resident_id_check_digit(first17: str) -> str:
     """GB 11643 check digit (ISO 7064 MOD 11-2)."""
     return _CHECK[_weighted(first17, _WEIGHTS) % 11]
@@ -161,9 +173,16 @@ class DemoResult:
 
 
 class _Writer:
-    """Buffers rows per table; COPY on PostgreSQL, executemany on SQLite."""
+    """Buffers rows per table and writes them in chunks, in the caller's transaction.
 
-    def __init__(self, columns: dict[type[models.Model], list[str]]):
+    PostgreSQL gets COPY, from a second thread: while the server takes in one chunk the
+    generator makes the next, so the two cores work at once. The thread uses the raw
+    connection only while the main thread leaves the database alone, and `close()`
+    always waits for it. SQLite gets executemany in the calling thread.
+    """
+
+    def __init__(self, columns: dict[type[models.Model], list[str]],
+                 rows: dict[type[models.Model], list[tuple[Any, ...]]]):
         self.vendor = connection.vendor
         self.statements: dict[type[models.Model], str] = {}
         for model, fields in columns.items():
@@ -175,32 +194,64 @@ class _Writer:
             else:
                 marks = ", ".join("?" * len(fields))
                 self.statements[model] = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
-        self.rows: dict[type[models.Model], list[tuple[Any, ...]]] = {m: [] for m in columns}
-        self.written: dict[type[models.Model], int] = dict.fromkeys(columns, 0)
+        self.rows = rows
+        connection.ensure_connection()
+        self.raw = connection.connection
+        self.queue: queue.Queue[tuple[type[models.Model], list[tuple[Any, ...]]] | None] = (
+            queue.Queue(maxsize=3))
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        if self.vendor == "postgresql":
+            self.thread = threading.Thread(target=self._work, name="demo-copy", daemon=True)
+            self.thread.start()
+
+    def _write(self, model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
+        if self.vendor != "postgresql":
+            self.raw.executemany(self.statements[model], rows)
+            return
+        with self.raw.cursor() as cursor, cursor.copy(self.statements[model]) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+
+    def _work(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # handed to the main thread
+                    self.error = exc
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
 
     def flush(self, model: type[models.Model]) -> None:
         rows = self.rows[model]
         if not rows:
             return
-        if self.vendor == "postgresql":
-            with connection.cursor() as cursor, cursor.cursor.copy(self.statements[model]) as copy:
-                write = copy.write_row
-                for row in rows:
-                    write(row)
+        self.rows[model] = []
+        if self.thread is not None:
+            self._raise()
+            self.queue.put((model, rows))
         else:
-            connection.ensure_connection()
-            connection.connection.executemany(self.statements[model], rows)
-        self.written[model] += len(rows)
-        rows.clear()
+            self._write(model, rows)
 
     def flush_full(self) -> None:
         for model, rows in self.rows.items():
             if len(rows) >= CHUNK_ROWS:
                 self.flush(model)
 
-    def flush_all(self) -> None:
-        for model in self.rows:
-            self.flush(model)
+    def close(self, *, flush: bool = True) -> None:
+        """Write what is left (unless the load failed) and wait for the writer thread."""
+        if flush:
+            for model in self.rows:
+                self.flush(model)
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        self._raise()
 
 
 PLACE_FIELDS = ["id", "jurisdiction_code", "community_code", "name", "is_active", "created_at",
@@ -241,7 +292,7 @@ class _Names:
         self.mid_female = [n for n in ChineseNames.first_names_female if n not in _OLD_FEMALE]
 
     def surname(self) -> str:
-        return self.surnames[_bisect(self.surname_cum, self.rng.random())]
+        return self.surnames[bisect_left(self.surname_cum, self.rng.random())]
 
     def _given(self, sex: str, era: int) -> str:
         rng = self.rng
@@ -287,17 +338,6 @@ def _accumulate(values: Sequence[float]) -> list[float]:
     return out
 
 
-def _bisect(cum: Sequence[float], x: float) -> int:
-    lo, hi = 0, len(cum) - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cum[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 class _ResidentIds:
     """Unique 18-digit identity numbers that match a birth date and sex.
 
@@ -323,27 +363,20 @@ class _ResidentIds:
         date_sum = self.date_sums.get(birth_digits)
         if date_sum is None:
             date_sum = self.date_sums[birth_digits] = _weighted(birth_digits, _WEIGHTS[6:14])
+        base = self.region_sums[r] + date_sum
         while True:
             k = self.counters[slot]
             if k >= 499:
                 raise OverflowError("no sequence numbers left for this region and birth date")
             self.counters[slot] = k + 1
             # 0..498 scrambled by a multiplier prime to 499; odd numbers for men.
-            seq = ((slot * 131 + k * 197) % 499) * 2 + (1 if male else 2)
-            digits = f"{seq:03d}"
-            total = (self.region_sums[r] + date_sum + int(digits[0]) * 1
-                     + int(digits[1]) * 6 + int(digits[2]) * 3)
-            number = f"{region}{birth_digits}{digits}{_CHECK[total % 11]}"
-            if number not in self.existing:
+            digits, weight = _SEQUENCES[((slot * 131 + k * 197) % 499) * 2 + (1 if male else 2)]
+            number = f"{region}{birth_digits}{digits}{_CHECK[(base + weight) % 11]}"
+            if not self.existing or number not in self.existing:
                 return number
 
 
-@dataclass
-class _Member:
-    relation: str
-    sex: str
-    age: int
-    surname: str
+Member = tuple[str, str, int, str]  # relation to the head, sex, age, surname
 
 
 class DemoGenerator:
@@ -376,6 +409,7 @@ class DemoGenerator:
         self.ids = _ResidentIds(today, list(dict.fromkeys(regions)), existing_id_numbers)
         self.names = _Names(self.rng, min(persons, max(20_000, persons // 12)))
         self.size_cum = _accumulate(HOUSEHOLD_SIZE_WEIGHTS)
+        self.child_age_cum = _accumulate(CHILD_AGE_WEIGHTS)
         self.birth_cache: dict[int, tuple[int, str, str, int, bool, bool]] = {}
         self.timestamps: dict[int, str] = {}
         self.timestamp_suffix = timestamp_suffix
@@ -413,110 +447,119 @@ class DemoGenerator:
             date = dt.date.fromordinal(ordinal)
             flags = derive.age_flags(date, self.today)
             cached = self.birth_cache[ordinal] = (
-                ordinal, date.isoformat(), date.strftime("%Y%m%d"), date.year,
+                ordinal, date.isoformat(), date.isoformat().replace("-", ""), date.year,
                 flags["is_elderly"], flags["is_infant"])
         return cached
 
     def _region(self, category: str, birth_year: int) -> str:
-        r = self.rng.random()
-        if birth_year < 1994 and self.rng.random() < 0.03:
-            return self.rng.choice(RETIRED)
-        if category == REGISTERED:
+        """The region code of someone's identity number: where they were registered at birth."""
+        random_ = self.rng.random
+        r = random_()
+        if birth_year < 1994 and random_() < 0.03:
+            codes: Sequence[str] = RETIRED
+        elif category == REGISTERED:
             if r < 0.72:
                 return SHANGJIE
-            if r < 0.90:
-                return self.rng.choice(ZHENGZHOU)
-            if r < 0.98:
-                return self.rng.choice(self.other_henan)
-            return self.rng.choice(OTHER_PROVINCES)
-        if r < 0.05:
+            codes = ZHENGZHOU if r < 0.90 else (self.other_henan if r < 0.98 else OTHER_PROVINCES)
+        elif r < 0.05:
             return SHANGJIE
-        if r < 0.30:
-            return self.rng.choice(ZHENGZHOU)
-        if r < 0.80:
-            return self.rng.choice(self.other_henan)
-        return self.rng.choice(OTHER_PROVINCES)
+        else:
+            codes = ZHENGZHOU if r < 0.30 else (self.other_henan if r < 0.80 else OTHER_PROVINCES)
+        return codes[int(random_() * len(codes))]
 
     # -- households -------------------------------------------------------------------
     def household_size(self) -> int:
-        return HOUSEHOLD_SIZES[_bisect(self.size_cum, self.rng.random())]
+        return HOUSEHOLD_SIZES[bisect_left(self.size_cum, self.rng.random())]
 
-    def members(self, size: int) -> list[_Member]:
-        """Who lives together: a plausible family of `size` with ages and relations."""
-        rng = self.rng
-        randint = rng.randint
+    def members(self, size: int) -> list[Member]:
+        """Who lives together: a plausible family of `size`, as (relation, sex, age, surname).
+
+        Children's ages are drawn first and parents are placed a generation above them,
+        with the mix of family types tuned so that the district's age pyramid comes out
+        like the 2020 census: about 19 % aged 60 or more and 5-6 % under six.
+        """
+        random_ = self.rng.random
         surname = self.names.surname
+        child_cum = self.child_age_cum
 
-        def couple(head_age: int) -> list[_Member]:
-            male_head = rng.random() < 0.75
-            spouse_age = max(18, head_age + (randint(-5, 2) if male_head else randint(-2, 5)))
-            return [_Member(RELATION_HEAD, "M" if male_head else "F", head_age, surname()),
-                    _Member(RELATION_SPOUSE, "F" if male_head else "M", spouse_age, surname())]
+        def between(low: int, high: int) -> int:
+            return low + int(random_() * (high - low + 1))
 
-        def family_surname(people: list[_Member]) -> str:
-            men = [p for p in people[:2] if p.sex == "M"]
-            return (men[0] if men else people[0]).surname
+        def child_age() -> int:
+            low, high = CHILD_AGE_BANDS[bisect_left(child_cum, random_())]
+            return between(low, high)
 
-        def children(people: list[_Member], n: int, relation: str = RELATION_CHILD,
-                     ages: tuple[int, int] = (22, 34)) -> list[_Member]:
-            mother = min(p.age for p in people[:2])
-            first = mother - randint(*ages)
-            out = []
-            for i in range(n):
-                age = max(0, first - (randint(1, 7) * i if i else 0))
-                out.append(_Member(relation, "M" if rng.random() < 0.515 else "F", age,
-                                   family_surname(people)))
-            return out
+        def couple(head_age: int) -> list[Member]:
+            if random_() < 0.75:
+                return [(RELATION_HEAD, "M", head_age, surname()),
+                        (RELATION_SPOUSE, "F", max(20, head_age - between(0, 5)), surname())]
+            return [(RELATION_HEAD, "F", head_age, surname()),
+                    (RELATION_SPOUSE, "M", head_age + between(0, 5), surname())]
 
-        def parents(head: _Member, n: int) -> list[_Member]:
-            age = min(99, head.age + randint(22, 34))
-            father = _Member(RELATION_PARENT, "M", age, head.surname)
-            mother = _Member(RELATION_PARENT, "F", max(head.age + 18, age - randint(0, 4)),
-                             surname())
-            return [father, mother][:n] if n == 2 else [rng.choice((father, mother))]
-
-        r = rng.random()
-        if size == 1:
-            if r < 0.42:
-                age, sex = int(rng.triangular(60, 97, 70)), "F" if rng.random() < 0.62 else "M"
-            elif r < 0.80:
-                age, sex = randint(19, 39), "M" if rng.random() < 0.55 else "F"
+        def with_children(count: int, single: bool = False) -> list[Member]:
+            """Parents and `count` children; the eldest child's age decides the parents'."""
+            eldest = child_age()
+            mother = eldest + between(23, 34)
+            if single:
+                people = [(RELATION_HEAD, "F" if random_() < 0.65 else "M", mother, surname())]
+                family = people[0][3]
             else:
-                age, sex = randint(40, 59), "M" if rng.random() < 0.55 else "F"
-            return [_Member(RELATION_HEAD, sex, age, surname())]
+                people = couple(mother + between(0, 3))
+                family = people[0][3] if people[0][1] == "M" else people[1][3]
+            age = eldest
+            for _ in range(count):
+                people.append((RELATION_CHILD, "M" if random_() < 0.515 else "F", age, family))
+                age = max(0, age - between(2, 7))
+            return people
+
+        def parents(head: Member, count: int) -> list[Member]:
+            age = min(98, head[2] + between(24, 34))
+            father = (RELATION_PARENT, "M", age, head[3])
+            mother = (RELATION_PARENT, "F", max(head[2] + 20, age - between(0, 4)), surname())
+            if count == 2:
+                return [father, mother]
+            # Widowed parents living with a child are mostly mothers.
+            return [mother if random_() < 0.65 else father]
+
+        r = random_()
+        if size == 1:
+            if r < 0.27:
+                age = int(self.rng.triangular(60, 96, 66))
+                sex = "F" if random_() < 0.62 else "M"
+            elif r < 0.72:
+                age, sex = between(19, 39), "M" if random_() < 0.56 else "F"
+            else:
+                age, sex = between(40, 59), "M" if random_() < 0.52 else "F"
+            return [(RELATION_HEAD, sex, age, surname())]
         if size == 2:
-            if r < 0.42:
-                return couple(int(rng.triangular(60, 92, 66)))
+            if r < 0.23:
+                return couple(int(self.rng.triangular(60, 90, 63)))
             if r < 0.70:
-                return couple(randint(23, 59))
-            if r < 0.88:
-                head = _Member(RELATION_HEAD, "F" if rng.random() < 0.6 else "M",
-                               randint(30, 56), surname())
-                return [head, *children([head, head], 1)]
-            head = _Member(RELATION_HEAD, "M" if rng.random() < 0.6 else "F", randint(36, 62),
-                           surname())
+                return couple(between(24, 35) if random_() < 0.4 else between(45, 59))
+            if r < 0.90:
+                return with_children(1, single=True)
+            head = (RELATION_HEAD, "M" if random_() < 0.6 else "F", between(36, 60), surname())
             return [head, *parents(head, 1)]
         if size == 3:
-            if r < 0.72:
-                people = couple(randint(26, 56))
-                return people + children(people, 1)
-            if r < 0.90:
-                people = couple(randint(30, 58))
+            if r < 0.80:
+                return with_children(1)
+            if r < 0.93:
+                people = couple(between(26, 50))
                 return people + parents(people[0], 1)
-            people = couple(randint(55, 74))
-            return people + children(people, 1, RELATION_GRANDCHILD, (44, 64))
+            people = couple(between(56, 72))
+            family = people[0][3] if people[0][1] == "M" else people[1][3]
+            return [*people, (RELATION_GRANDCHILD, "M" if random_() < 0.515 else "F",
+                              between(0, 15), family)]
         if size == 4:
-            people = couple(randint(28, 52))
-            if r < 0.55:
-                return people + children(people, 2)
-            return people + children(people, 1) + parents(people[0], 1)
+            if r < 0.70:
+                return with_children(2)
+            people = with_children(1)
+            return people + parents(people[0], 1)
         if size == 5:
-            people = couple(randint(28, 50))
-            if r < 0.5:
-                return people + children(people, 2) + parents(people[0], 1)
-            return people + children(people, 1) + parents(people[0], 2)
-        people = couple(randint(28, 48))
-        return people + children(people, 2) + parents(people[0], 2)
+            people = with_children(2) if r < 0.55 else with_children(1)
+            return people + parents(people[0], 1 if len(people) == 4 else 2)
+        people = with_children(2)
+        return people + parents(people[0], 2)
 
     # -- places -----------------------------------------------------------------------
     def _split(self, total: int, parts: int) -> list[int]:
@@ -671,34 +714,36 @@ class DemoGenerator:
         random_ = rng.random
         members = self.members(size)
         r = random_()
-        minority = "回族" if r < 0.015 else rng.choice(ETHNIC_MINORITIES)
-        ethnicity = "汉族" if r >= 0.017 else minority
+        if r >= 0.017:
+            ethnicity = "汉族"
+        elif r < 0.015:
+            ethnicity = "回族"
+        else:
+            ethnicity = ETHNIC_MINORITIES[int(random_() * len(ETHNIC_MINORITIES))]
         if category == REGISTERED:
             moved_in = self.today_ordinal - int(random_() * 35 * 365)
         else:
             moved_in = self.today_ordinal - 30 - int(random_() * 1500)
-        alone_elderly = size == 1 and members[0].age >= derive.ELDERLY_AGE
-        sink = self.sink
-        for member in members:
-            person_id = self._id(Person)
-            ordinal, iso, digits, year, is_elderly, is_infant = self._birth(member.age)
-            name, pinyin, initials = self.names.name(member.surname, member.sex, year)
-            age = member.age
+        alone_elderly = size == 1 and members[0][2] >= derive.ELDERLY_AGE
+        sink, birth, name_of, region_of = self.sink, self._birth, self.names.name, self._region
+        make_id, timestamp, now = self.ids.make, self._timestamp, self.now
+        person_id, residence_id = self.next_id[Person], self.next_id[Residence]
+        without_id = 0
+        for relation, sex, age, surname in members:
+            ordinal, iso, digits, year, is_elderly, is_infant = birth(age)
+            name, pinyin, initials = name_of(surname, sex, year)
             if random_() < NO_ID_SHARE:
                 id_type, id_number, last4, verify = "", None, "", True
-                self.counts["without_id_number"] += 1
+                without_id += 1
             else:
-                region = self._region(category, year)
-                id_number = self.ids.make(region, ordinal, digits, member.sex == "M")
+                id_number = make_id(region_of(category, year), ordinal, digits, sex == "M")
                 id_type, last4, verify = RESIDENT_ID, id_number[-4:], False
-            if age < 14:
-                phone_share = 0.05
-            elif age >= 80:
-                phone_share = 0.5
+            phone_share = 0.05 if age < 14 else (0.5 if age >= 80 else 0.95)
+            if random_() < phone_share:
+                phone = (f"{MOBILE_PREFIXES[int(random_() * len(MOBILE_PREFIXES))]}"
+                         f"{int(random_() * 100_000_000):08d}")
             else:
-                phone_share = 0.95
-            phone = (f"{MOBILE_PREFIXES[int(random_() * len(MOBILE_PREFIXES))]}"
-                     f"{int(random_() * 100_000_000):08d}") if random_() < phone_share else ""
+                phone = ""
             if is_elderly:
                 ill, disabled = random_() < 0.30, random_() < 0.085
             elif age >= 18:
@@ -706,18 +751,21 @@ class DemoGenerator:
             else:
                 ill, disabled = False, random_() < 0.03
             frail = age >= 75 and random_() < 0.10
-            pregnant = member.sex == "F" and 20 <= age <= 40 and random_() < 0.015
+            pregnant = sex == "F" and 20 <= age <= 40 and random_() < 0.015
             lives_alone = alone_elderly and random_() < 1 / 3
-            sink(Person, (person_id, code, community, household_id, name, pinyin, initials,
-                          member.sex, iso, id_type, id_number, last4, phone, ethnicity, address,
-                          member.relation, category, is_elderly, frail, ill, disabled, pregnant,
-                          is_infant, lives_alone, verify, ACTIVE, "", "demo",
-                          self.now, self.now))
-            started = max(moved_in, ordinal)
-            sink(Residence, (self._id(Residence), person_id, code, household_id, address,
-                             self._timestamp(started), ""))
-            self.counts["persons"] += 1
-            self.counts["residences"] += 1
+            sink(Person, (person_id, code, community, household_id, name, pinyin, initials, sex,
+                          iso, id_type, id_number, last4, phone, ethnicity, address, relation,
+                          category, is_elderly, frail, ill, disabled, pregnant, is_infant,
+                          lives_alone, verify, ACTIVE, "", "demo", now, now))
+            sink(Residence, (residence_id, person_id, code, household_id, address,
+                             timestamp(max(moved_in, ordinal)), ""))
+            person_id += 1
+            residence_id += 1
+        self.next_id[Person], self.next_id[Residence] = person_id, residence_id
+        counts = self.counts
+        counts["persons"] += size
+        counts["residences"] += size
+        counts["without_id_number"] += without_id
 
     def _timestamp(self, ordinal: int) -> str:
         """Midnight UTC (08:00 in Beijing) of a day, as the backend reads timestamps."""
@@ -778,6 +826,48 @@ def _best_fit(remaining: int) -> tuple[int, int, int]:
 
 
 # --- Loading ---------------------------------------------------------------------------
+# From this many people on, PostgreSQL loads into bare tables and builds the indexes and
+# constraints afterwards: sorting once is several times faster than maintaining a dozen
+# indexes (one of them a trigram GIN) row by row.
+BULK_MIN_PERSONS = 100_000
+
+
+@contextmanager
+def _indexes_deferred(tables: Sequence[str], say: Progress) -> Iterator[None]:
+    """PostgreSQL: drop the tables' secondary indexes, unique and foreign-key constraints,
+    and create them again from their catalogue definitions when the block ends.
+
+    All of it happens inside the caller's transaction, so a failure restores everything;
+    recreating the constraints checks every row that was loaded.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
+            "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u') "
+            "ORDER BY contype, conname", [list(tables)])
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i "
+            "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary AND NOT EXISTS ("
+            "  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid"
+            "  AND c.conrelid = i.indrelid) ORDER BY 1", [list(tables)])
+        indexes = cursor.fetchall()
+        for table, name, _, _ in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    say(f"Building {len(indexes)} indexes and {len(constraints)} constraints")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        # Unique constraints ('u') before the foreign keys ('f') that may lean on them.
+        for table, name, definition, _ in sorted(constraints, key=lambda c: c[3], reverse=True):
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT "
+                           f"{connection.ops.quote_name(name)} {definition}")
+
+
 def district_has_people(district: str) -> bool:
     scope = Scope.system(reason="demo data", code=district)
     return Person.objects.within(scope).exists()
@@ -851,10 +941,10 @@ def demo_load(*, persons: int = DEFAULT_PERSONS, seed: int = 1,
         now = timezone.now().astimezone(dt.UTC).replace(tzinfo=None)
         postgres = connection.vendor == "postgresql"
         now_text = f"{now.isoformat(sep=' ')}{'+00:00' if postgres else ''}"
-        writer = _Writer(COLUMNS)
+        buffers: dict[type[models.Model], list[tuple[Any, ...]]] = {m: [] for m in COLUMNS}
 
         def sink(model: type[models.Model], row: tuple[Any, ...],
-                 rows: dict[type[models.Model], list[tuple[Any, ...]]] = writer.rows) -> None:
+                 rows: dict[type[models.Model], list[tuple[Any, ...]]] = buffers) -> None:
             rows[model].append(row)
 
         generator = DemoGenerator(persons=persons, seed=seed, today=today,
@@ -863,8 +953,16 @@ def demo_load(*, persons: int = DEFAULT_PERSONS, seed: int = 1,
                                   reserved_compound_names=reserved,
                                   timestamp_suffix="+00:00" if postgres else "")
         say(f"People: {persons:,} in {len(communities)} communities (seed {seed})")
-        counts = generator.run(progress=say, flush=writer.flush_full)
-        writer.flush_all()
+        bulk = postgres and persons >= BULK_MIN_PERSONS
+        with (_indexes_deferred([m._meta.db_table for m in models_], say) if bulk
+              else nullcontext()):
+            writer = _Writer(COLUMNS, buffers)
+            try:
+                counts = generator.run(progress=say, flush=writer.flush_full)
+            except BaseException:
+                writer.close(flush=False)
+                raise
+            writer.close()
         counts["grids"] = grids
         if postgres:
             with connection.cursor() as cursor:

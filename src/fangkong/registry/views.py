@@ -38,6 +38,10 @@ from .timeline import events_for
 
 
 def _fail(request: HttpRequest, exc: ApplicationError) -> None:
+    """A rule said no: show why. Outside the scope or without the permission is not a
+    message but a 404/403 page, raised on to @scoped."""
+    if exc.status in (403, 404):
+        raise exc
     messages.error(request, exc.message)
 
 
@@ -329,8 +333,6 @@ def person_export(request: HttpRequest) -> HttpResponse:
         job = exports.export_enqueue(scope=scope, name="persons", params=params, reveal=reveal,
                                      reason=reason)
     except ApplicationError as exc:
-        if exc.status == 403:
-            raise
         _fail(request, exc)
         return redirect(reverse("registry:persons") + "?" + query_string(request))
     return redirect("core:job", job_id=job.pk)
