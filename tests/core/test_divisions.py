@@ -108,7 +108,7 @@ def test_the_shangjie_tree_from_the_tables() -> None:
     communities = [r for r in rows if r.level == "community"]
     assert len(communities) == 64
     assert sum(r.kind == "village" for r in communities) == 22
-    assert all(by_code[r.parent_code].level == "subdistrict" for r in communities)
+    assert all(by_code[r.parent_code or ""].level == "subdistrict" for r in communities)
     with pytest.raises(ValueError):
         district_divisions("410199")
 

@@ -141,6 +141,18 @@ class Server:
                         f"{err[-6000:]}", pytrace=False)
         return out
 
+    def last_traceback(self) -> str:
+        """The server's last logged traceback (gunicorn or the huey consumer), if any."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        start = text.rfind("Traceback (most recent call last)")
+        if start < 0:
+            return "(no traceback in the server's log)"
+        lines = text[start:].splitlines()
+        end = next((i for i, line in enumerate(lines[1:], 1)
+                    if line and not line.startswith((" ", "Traceback", "During", "The above"))
+                    and ":" in line), len(lines) - 1)
+        return "\n".join(lines[: end + 1])
+
     def query(self, source: str, **params: Any) -> Any:
         """Run `source` against the server's database: it reads `params` and sets `result`
         (anything JSON can carry)."""

@@ -126,9 +126,12 @@ def data_rows(sheet: Worksheet, after: int) -> list[int]:
             if any(c.value not in (None, "") for c in sheet[r])]
 
 
-def expect_summary(page: Page, **counts: int) -> None:
+def expect_summary(page: Page, server: Server, **counts: int) -> None:
     summary = page.locator("#import-summary")
-    expect(summary).to_be_visible(timeout=IMPORT_TIMEOUT)
+    expect(page.locator("#import-summary, #import-error")).to_be_visible(timeout=IMPORT_TIMEOUT)
+    if page.locator("#import-error").count():
+        pytest.fail(f"the import failed: {page.locator('#import-error').inner_text()}\n"
+                    f"{server.last_traceback()}", pytrace=False)
     for key in ("rows", "created", "updated", "unchanged", "rejected", "warnings"):
         expect(summary.locator(f"[data-summary={key}]")).to_have_text(str(counts[key]))
 
@@ -222,7 +225,7 @@ def test_ledger_in_fix_reimport_and_export(phone: Page, server: Server, log_in: 
 
     # Five people rows: three created, the wrong check digit and the missing name rejected.
     import_ledger(page, ledger)
-    expect_summary(page, rows=5, created=3, updated=0, unchanged=0, rejected=2, warnings=0)
+    expect_summary(page, server, rows=5, created=3, updated=0, unchanged=0, rejected=2, warnings=0)
     rejected = page.locator("#rejected tbody tr")
     expect(rejected).to_have_count(2)
     expect(rejected.locator("td:nth-child(1)")).to_have_text(["6", "7"])
@@ -255,12 +258,12 @@ def test_ledger_in_fix_reimport_and_export(phone: Page, server: Server, log_in: 
     sheet.cell(by_id[NAMELESS[2]], columns["姓名"]).value = FIXED_NAME
     book.save(fixed)
     import_ledger(page, fixed)
-    expect_summary(page, rows=2, created=2, updated=0, unchanged=0, rejected=0, warnings=0)
+    expect_summary(page, server, rows=2, created=2, updated=0, unchanged=0, rejected=0, warnings=0)
     expect(page.locator("#rejected")).to_have_count(0)
 
     # The original again: nothing new, the same two rows rejected.
     import_ledger(page, ledger)
-    expect_summary(page, rows=5, created=0, updated=0, unchanged=3, rejected=2, warnings=0)
+    expect_summary(page, server, rows=5, created=0, updated=0, unchanged=3, rejected=2, warnings=0)
     expect(page.locator("#rejected tbody tr td:nth-child(1)")).to_have_text(["6", "7"])
 
     # Search the list for an imported person and export what it shows.

@@ -132,6 +132,7 @@ def test_every_person_lives_where_the_household_is(loaded: str) -> None:
     households = {h.pk: h for h in Household.objects.all()}
     residences = {r.person_id: r for r in Residence.objects.all()}
     for person in Person.objects.all():
+        assert person.household_id is not None and person.birth_date is not None
         household = households[person.household_id]
         assert len(person.community_code) == 12
         assert person.jurisdiction_code.startswith(person.community_code)
@@ -184,6 +185,7 @@ def test_flags_follow_ages_and_sane_proportions(loaded: str) -> None:
     today = dt.date.today()
     people = list(Person.objects.all())
     for person in people:
+        assert person.household_id is not None
         flags = derive.age_flags(person.birth_date, today)
         assert (person.is_elderly, person.is_infant) == (flags["is_elderly"], flags["is_infant"])
         age = derive.age_on(person.birth_date, today)

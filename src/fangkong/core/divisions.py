@@ -146,7 +146,7 @@ def division_path(code: str) -> str | None:
     code = (code or "").strip()
     if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
         return None
-    names = []
+    names: list[str] = []
     for length in (2, 4, 6, 9, 12):
         if length > len(code):
             break

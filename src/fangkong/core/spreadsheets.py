@@ -450,7 +450,7 @@ def _find_header(
         if added:
             columns.update(added)
             headers += [""] * (len(below) - len(headers))
-            for key, index in added.items():
+            for index in added.values():
                 headers[index] = _header_text(below[index])
             last = position + 1
     mapped = set(columns.values())

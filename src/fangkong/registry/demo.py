@@ -172,6 +172,12 @@ class DemoResult:
     seconds: float = 0.0
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column
+
+
 class _Writer:
     """Buffers rows per table and writes them in chunks, in the caller's transaction.
 
@@ -187,8 +193,7 @@ class _Writer:
         self.statements: dict[type[models.Model], str] = {}
         for model, fields in columns.items():
             table = connection.ops.quote_name(model._meta.db_table)
-            cols = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column)
-                             for f in fields)
+            cols = ", ".join(connection.ops.quote_name(_column(model, f)) for f in fields)
             if self.vendor == "postgresql":
                 self.statements[model] = f"COPY {table} ({cols}) FROM STDIN"
             else:
@@ -274,9 +279,10 @@ COLUMNS: dict[type[models.Model], list[str]] = {
 class _Names:
     """Full names with their pinyin, from a bounded pool per surname, sex and generation.
 
-    pypinyin costs about 0.1 ms a name, so two million distinct names would cost minutes;
-    a pool of a few hundred thousand keeps the cost to seconds while a community of a few
-    thousand people still rarely sees the same name twice.
+    pypinyin costs about 0.1 ms a name, so computing it for two million people would
+    take minutes. Names are drawn from pools capped at about one name per twelve people
+    (two million people share some 75,000 names, as real districts share 张伟 and 王芳),
+    and each name's pinyin is computed once, by the same function as every other path.
     """
 
     def __init__(self, rng: random.Random, pool_size: int):
@@ -342,8 +348,9 @@ class _ResidentIds:
     """Unique 18-digit identity numbers that match a birth date and sex.
 
     Uniqueness is by construction: each (region, birth date, sex) slot hands out its
-    500 sequence numbers in a scrambled order, so nothing is kept per person. Numbers
-    that already exist in the database (another district) are skipped.
+    499 sequence numbers in a scrambled order, so only a counter per slot is kept (an
+    array of 16-bit integers), not the numbers. Numbers that already exist in the
+    database (another district) are skipped.
     """
 
     FIRST_DAY = dt.date(1900, 1, 1).toordinal()
@@ -417,6 +424,7 @@ class DemoGenerator:
             ("grids", "compounds", "buildings", "units", "households", "empty_households",
              "persons", "residences", "without_id_number"), 0)
         self.compound_names = self._compound_names()
+        self.compound_round = 1
 
     # -- helpers ----------------------------------------------------------------------
     def _id(self, model: type[models.Model]) -> int:
@@ -617,7 +625,7 @@ class DemoGenerator:
         else:
             n_compounds = max(1 if people < 150 else 2, round(people / 1500))
             quotas = self._split(target, n_compounds)
-            plans = []  # (compound id, name, kind, style, [(building id, shape)])
+            plans = []  # (compound id, name, kind, [(floors, units, rooms per floor)])
             for quota in quotas:
                 name, kind = self._next_compound_name(reserved)
                 style = 0 if kind == YARD or rng.random() < 0.35 else 1
@@ -660,11 +668,11 @@ class DemoGenerator:
         chosen = sorted(rng.sample(range(len(slots)), occupied))
         size_of = dict(zip(chosen, sizes, strict=True))
         category = self._categories(is_village)
-        for index, (code, compound_id, building_id, unit_id, room, address, sort_key) in \
+        for index, (code, compound_ref, building_ref, unit_ref, room, address, sort_key) in \
                 enumerate(slots):
             household_id = self._id(Household)
             self.sink(Household, (household_id, code, info.code, room, True, self.now, self.now,
-                                  compound_id, building_id, unit_id, address, sort_key))
+                                  compound_ref, building_ref, unit_ref, address, sort_key))
             self.counts["households"] += 1
             size = size_of.get(index)
             if size is None:
@@ -673,10 +681,17 @@ class DemoGenerator:
             self._people(household_id, code, info.code, address, size, category())
 
     def _next_compound_name(self, reserved: set[str]) -> tuple[str, str]:
+        """A compound name not yet used in the district, nor in this community.
+
+        When the list runs out (very large districts) it starts again with 二期, 三期 ...,
+        as developers do.
+        """
         while True:
             if not self.compound_names:
-                self.compound_names = [(f"{n}二期" if not n.endswith("期") else n + "续", k)
-                                       for n, k in self._compound_names()]
+                self.compound_round += 1
+                phase = f"{chinese_number(min(self.compound_round, 99))}期"
+                self.compound_names = [(f"{name}{phase}", kind)
+                                       for name, kind in self._compound_names()]
             name, kind = self.compound_names.pop()
             if name not in reserved:
                 reserved.add(name)
@@ -932,8 +947,8 @@ def demo_load(*, persons: int = DEFAULT_PERSONS, seed: int = 1,
         everything = Scope.system(reason="demo data")
         first_ids = {m: (m.objects.within(everything)  # type: ignore[attr-defined]
                          .aggregate(top=models.Max("id"))["top"] or 0) + 1 for m in models_}
-        existing = set(Person.objects.within(everything)
-                       .exclude(id_number=None).values_list("id_number", flat=True))
+        existing = {number for number in Person.objects.within(everything)
+                    .exclude(id_number=None).values_list("id_number", flat=True) if number}
         reserved: dict[str, set[str]] = {}
         for community, name in Compound.objects.within(scope).values_list("community_code",
                                                                           "name"):

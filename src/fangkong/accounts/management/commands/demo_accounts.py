@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from fangkong.accounts.models import User
+from fangkong.core.codes import Level
 from fangkong.core.models import Jurisdiction
 from fangkong.core.scope import Scope
 
@@ -79,7 +80,7 @@ def demo_places(district: str) -> dict[str, str]:
             children.setdefault(parent, []).append(code)
     towns = [c for c in children.get(district, []) if kinds[c] == Jurisdiction.Kind.TOWN]
     subdistricts = [c for c in children.get(district, []) if kinds[c] != Jurisdiction.Kind.TOWN]
-    first = (subdistricts or towns or [None])[0]
+    first = (subdistricts or towns)[0] if (subdistricts or towns) else None
     if first:
         places["subdistrict"] = first
         communities = children.get(first, [])
@@ -101,9 +102,11 @@ def demo_accounts_ensure(*, district: str, password: str | None = None) -> list[
 
     Existing accounts are left as they are (someone may have changed a password or a
     role on purpose). Passwords are set without the validators so that
-    FANGKONG_DEMO_PASSWORD may be anything; the caller records the audit entry.
+    FANGKONG_DEMO_PASSWORD may be anything, and hashed once for all of them: Argon2 takes
+    a third of a second a hash, and these accounts share one published password anyway.
+    The caller records the audit entry.
     """
-    password = password or demo_password()
+    encoded = make_password(password or demo_password())
     places = demo_places(district)
     scope = Scope.system(reason="demo accounts")
     created: list[str] = []
@@ -122,10 +125,19 @@ def demo_accounts_ensure(*, district: str, password: str | None = None) -> list[
             if account.place == "district":
                 user.totp_secret = demo_totp_secret(account.username)
                 user.totp_confirmed = True
-            user.set_password(password)
+            user.password = encoded
             user.save()
             created.append(account.username)
     return created
+
+
+def _place_name(node: Jurisdiction | None) -> str:
+    """中安街社区第一网格 rather than a bare 第一网格, which every community has."""
+    if node is None:
+        return "-"
+    if node.level == Level.GRID and node.parent is not None:
+        return f"{node.parent.name}{node.name}"
+    return node.name
 
 
 def _width(text: str) -> int:
@@ -142,7 +154,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         scope = Scope.system(reason="demo accounts")
         users = {u.username: u for u in User.objects.within(scope)
-                 .select_related("jurisdiction", "role")
+                 .select_related("jurisdiction__parent", "role")
                  .filter(username__in=[a.username for a in DEMO_ACCOUNTS])}
         if not users:
             self.stdout.write("No demo accounts yet: run `.venv/bin/fangkong demo` first.")
@@ -154,8 +166,7 @@ class Command(BaseCommand):
             user = users.get(account.username)
             if user is None:
                 continue
-            place = (f"{user.jurisdiction.name} ({user.jurisdiction_code})"
-                     if user.jurisdiction else "-")
+            place = f"{_place_name(user.jurisdiction)} ({user.jurisdiction_code})"
             if not user.is_active:
                 shown_password = "(account disabled)"
             elif check_password(password, user.password):
