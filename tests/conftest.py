@@ -41,7 +41,7 @@ TREE = [
     (TOWN_COMMUNITY, TOWN, "community", "community", "金昌社区"),
 ]
 
-PASSWORD = "correct-horse-battery"  # noqa: S105
+PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture

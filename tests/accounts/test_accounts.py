@@ -168,4 +168,4 @@ def test_production_settings_harden_logins() -> None:
     assert production.SESSION_COOKIE_AGE == 1800
     assert production.SESSION_SAVE_EVERY_REQUEST is True
     assert production.AXES_FAILURE_LIMIT == 5
-    assert production.FANGKONG_TOTP_REQUIRED_LEVELS == {"district"}
+    assert {"district"} == production.FANGKONG_TOTP_REQUIRED_LEVELS

@@ -4,10 +4,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from fangkong.registry.importer import import_persons
-from fangkong.registry.models import Person, Household, Residence
+from fangkong.registry.models import Household, Person, Residence
 
 from .ledgers import rid, xlsx
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
-
 from ninja.constants import NOT_SET
 
 from fangkong.api import api

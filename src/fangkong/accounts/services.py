@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
-from fangkong.core.codes import Level, level_of
+from fangkong.core.codes import level_of
 from fangkong.core.errors import ApplicationError, FieldError, NotFound, PermissionDenied
 from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm

@@ -98,10 +98,13 @@ def login_totp(request: HttpRequest) -> HttpResponse:
 def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any,
                      **kwargs: Any) -> HttpResponse:
     if request.path.startswith("/api/"):
-        from fangkong.api import problem
+        from django.http import JsonResponse
 
-        return problem(request, 429, "locked_out",
-                       _("Too many failed logins; this account is locked for a while."))
+        from fangkong.core.errors import ErrorCode, Problem
+
+        body = Problem(status=429, code=ErrorCode.LOCKED_OUT,
+                       title=_("Too many failed logins; this account is locked for a while."))
+        return JsonResponse(body.as_dict(), status=429, content_type="application/problem+json")
     return render(request, "accounts/locked_out.html", status=429)
 
 

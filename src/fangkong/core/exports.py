@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from huey.contrib.djhuey import db_task
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import db_task
 
 from . import audit
 from .errors import ApplicationError, PermissionDenied

@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 
 from . import selectors, services
 from .models import Person
-from .schemas import JurisdictionOut, PersonDetail, PersonItem, PersonPage, RevealIn, RevealOut
+from .schemas import JurisdictionOut, PersonDetail, PersonPage, RevealIn, RevealOut
 
 router = Router(tags=["registry"])
 MAX_LIMIT = 100

@@ -27,15 +27,15 @@ import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
-from pypinyin import Style, lazy_pinyin
-from pypinyin.constants import PHRASES_DICT
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
 
 from fangkong.core import audit
 from fangkong.core.codes import Level
@@ -538,7 +538,7 @@ def _quick_resident_id(raw: Cell, today: dt.date) -> tuple[str, str, dt.date] | 
     return text, "M" if int(text[16]) % 2 else "F", birth
 
 
-@lru_cache(maxsize=None)
+@cache
 def _syllable(char: str) -> str | None:
     words = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
     return words[0].lower() if len(words) == 1 and words[0] else None

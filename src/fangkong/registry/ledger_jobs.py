@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from huey.contrib.djhuey import db_task
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import db_task
 
 from fangkong.core import exports
 from fangkong.core.errors import ApplicationError, NotFound

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from fangkong.core.codes import Level, level_of
+from fangkong.core.codes import Level
 from fangkong.core.identifiers import IdentifierError, normalize_phone
 from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm

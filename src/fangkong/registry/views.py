@@ -33,7 +33,7 @@ from .forms import (
     RevealForm,
     SearchForm,
 )
-from .models import Building, Compound, Household, Person, Unit
+from .models import Building, Compound, Household, Unit
 from .timeline import events_for
 
 
