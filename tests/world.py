@@ -12,9 +12,9 @@ from fangkong.registry.models import Building, Compound, Household, Person, Unit
 from .conftest import COMMUNITY, SIBLING
 
 # Valid identity numbers (GB 11643 check digits) for tests.
-ID_ZHANG = "410106199001011233"
-ID_LI = "410106198502030028"
-ID_WANG = "41010619700506451X"
+ID_ZHANG = "41010619900101123X"
+ID_LI = "410106198502030020"
+ID_WANG = "410106197005064516"
 
 
 @dataclass

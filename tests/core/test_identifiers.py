@@ -15,17 +15,18 @@ from fangkong.core.identifiers import (
 @pytest.mark.parametrize(
     ("raw", "number", "birth", "sex"),
     [
-        ("410106199001011233", "410106199001011233", dt.date(1990, 1, 1), "M"),
-        (" 4101 0619 9001 0112 33 ", "410106199001011233", dt.date(1990, 1, 1), "M"),
-        ("４１０１０６１９９００１０１１２３３", "410106199001011233", dt.date(1990, 1, 1), "M"),
-        ("41010619700506451x", "41010619700506451X", dt.date(1970, 5, 6), "M"),
-        ("410106198502030028", "410106198502030028", dt.date(1985, 2, 3), "F"),
+        ("410106199001011213", "410106199001011213", dt.date(1990, 1, 1), "M"),
+        (" 4101 0619 9001 0112 13 ", "410106199001011213", dt.date(1990, 1, 1), "M"),
+        ("４１０１０６１９９００１０１１２１３", "410106199001011213", dt.date(1990, 1, 1), "M"),
+        # The example of GB 11643 itself, with a lower-case x.
+        ("11010519491231002x", "11010519491231002X", dt.date(1949, 12, 31), "F"),
+        ("410106198502030020", "410106198502030020", dt.date(1985, 2, 3), "F"),
         # Born before the region code existed (410102 is from 1955 onwards, stdnum rejects
         # such numbers): a valid person all the same.
-        ("410102196001010016", "410102196001010016", dt.date(1960, 1, 1), "M"),
+        ("410102196001010019", "410102196001010019", dt.date(1960, 1, 1), "M"),
         # A retired county code and a code from another province are both fine.
-        ("410111195512120016", "410111195512120016", dt.date(1955, 12, 12), "M"),
-        ("110105194912310022", "110105194912310022", dt.date(1949, 12, 31), "F"),
+        ("410111195512120019", "410111195512120019", dt.date(1955, 12, 12), "M"),
+        ("110105194912310046", "110105194912310046", dt.date(1949, 12, 31), "F"),
     ],
 )
 def test_resident_ids_are_normalised(raw: str, number: str, birth: dt.date, sex: str) -> None:
@@ -36,7 +37,7 @@ def test_resident_ids_are_normalised(raw: str, number: str, birth: dt.date, sex:
 
 def test_fifteen_digit_numbers_are_upgraded() -> None:
     rid = parse_resident_id("410106700506451")
-    assert rid.number[:17] == "41010619700506451"
+    assert rid.number == "410106197005064516"
     assert rid.upgraded_from_15 is True
     assert rid.birth_date == dt.date(1970, 5, 6)
 

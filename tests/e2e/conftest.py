@@ -252,18 +252,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e")
     with throwaway_database(tmp) as database_url:
         env = server_environment(tmp, database_url)
-        # Static files do not need the database: copy them while migrate runs.
+        # Static files do not need the database: copy them while migrate runs. They
+        # must be in place before the server starts (WhiteNoise looks once, at start).
         static = subprocess.Popen(
             [sys.executable, "-m", "fangkong", "collectstatic", "--noinput", "--verbosity", "0"],
             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         run_fangkong(env, "migrate", "--noinput", "--verbosity", "0")
-        run_fangkong(env, "demo", "--persons", str(DEMO_PERSONS), "--seed", "1",
-                     "--skip-checks")
         static_output = static.communicate(timeout=300)[0].decode(errors="replace")
         if static.returncode != 0:
             pytest.fail(f"`fangkong collectstatic` failed:\n{static_output}", pytrace=False)
 
+        # The server and the query helper start up while the demo district loads.
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         log = tmp / "serve.log"
@@ -275,9 +275,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group
             )
-        database = Database(env, tmp / "query.log")  # starts up beside the server
+        database = Database(env, tmp / "query.log")
         try:
-            deadline = time.monotonic() + SERVER_START_TIMEOUT
+            run_fangkong(env, "demo", "--persons", str(DEMO_PERSONS), "--seed", "1",
+                         "--skip-checks")
+            started = time.monotonic()
             while True:
                 if process.poll() is not None:
                     pytest.fail(f"`fangkong serve` exited with {process.returncode}:\n"
@@ -287,7 +289,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                         break
                 except OSError:
                     pass
-                if time.monotonic() > deadline:
+                if time.monotonic() - started > SERVER_START_TIMEOUT:
                     pytest.fail(f"`fangkong serve` did not answer /healthz within "
                                 f"{SERVER_START_TIMEOUT:.0f} s:\n{_log_tail(log)}", pytrace=False)
                 time.sleep(0.2)
@@ -368,13 +370,15 @@ def _log_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
 
 
 def _screenshot(page: Page, name: str) -> Path:
-    """A full-page screenshot into build/screenshots/, after checking nothing overflows."""
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} is {scroll_width} px wide on a {width} px screen"
+    """A full-page screenshot into build/screenshots/; then check nothing overflows
+    sideways (the screenshot shows what does)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
     page.screenshot(path=str(path), full_page=True, animations="disabled")
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, (
+        f"{page.url} is {scroll_width} px wide on a {width} px screen; see {path}")
     return path
 
 

@@ -37,7 +37,7 @@ def rid(birth: str = "19900101", seq: int = 12, *, sex: str = "M",
     """A valid resident identity number: region, birth date, sequence with the sex digit."""
     order = f"{seq:02d}{1 if sex == 'M' else 2}"
     body = f"{region}{birth}{order}"
-    return body + calc_check_digit(body)
+    return body + calc_check_digit(body + "0")  # stdnum wants a check digit slot
 
 
 def xlsx(path: Path, rows: Sequence[Sequence[object]], *, header: Sequence[str] = HEADER,

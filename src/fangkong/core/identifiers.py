@@ -76,7 +76,9 @@ def parse_resident_id(raw: object) -> ResidentId:
     text = _ID_SEPARATORS.sub("", str(raw).translate(_FULLWIDTH)).upper()
     upgraded = False
     if _ID15.match(text):
-        text = text[:6] + "19" + text[6:] + calc_check_digit(text[:6] + "19" + text[6:])
+        body = text[:6] + "19" + text[6:]
+        # stdnum's calc_check_digit takes the whole number and ignores its last character.
+        text = body + calc_check_digit(body + "0")
         upgraded = True
     if not _ID18.match(text):
         raise IdentifierError(
@@ -88,7 +90,7 @@ def parse_resident_id(raw: object) -> ResidentId:
         raise IdentifierError(_("The birth date inside the identity number is not a date.")) from None
     if birth.year < 1880 or birth > dt.date.today():
         raise IdentifierError(_("The birth date inside the identity number is impossible."))
-    if calc_check_digit(text[:17]) != text[17]:
+    if calc_check_digit(text) != text[17]:
         raise IdentifierError(_("The check digit of the identity number is wrong."))
     sex = "M" if int(text[16]) % 2 else "F"
     return ResidentId(text, birth, sex, upgraded)

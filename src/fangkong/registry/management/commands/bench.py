@@ -199,7 +199,7 @@ def _people(count: int, seed: int) -> Iterator[tuple[Any, ...]]:
         yield (
             rng.choice(_SURNAMES) + rng.choice(given) + (rng.choice(given) if n % 3 else ""),
             "男" if sex == "M" else "女",
-            body + calc_check_digit(body),
+            body + calc_check_digit(body + "0"),  # stdnum wants a check digit slot
             birth,
             f"1{rng.choice('35789')}{rng.randrange(10**9):09d}",
             _compound_name(compound_no),
