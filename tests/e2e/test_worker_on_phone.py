@@ -71,13 +71,18 @@ def masked(id_number: str) -> str:
     return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
+def check_digit(first17: str) -> str:
+    """GB 11643. stdnum wants the whole number and ignores its last character (its
+    `is_valid` also wants a region code it knows, which the registry never requires)."""
+    return ric.calc_check_digit(first17 + "0")
+
+
 def resident_id(first17: str) -> str:
-    return first17 + ric.calc_check_digit(first17)
+    return first17 + check_digit(first17)
 
 
 def wrong_check_digit(first17: str) -> str:
-    right = ric.calc_check_digit(first17)
-    return first17 + ("0" if right != "0" else "1")
+    return first17 + ("0" if check_digit(first17) != "0" else "1")
 
 
 # The ledger: a merged title row, the header, three good rows, one identity number with

@@ -20,8 +20,8 @@ from openpyxl.utils import get_column_letter
 from stdnum.cn.ric import calc_check_digit
 
 TITLE = "中安街社区居民信息登记表"
-HEADER = ["序号", "姓名", "性别", "身份证号", "出生日期", "联系电话", "小区", "楼栋", "单元", "房号",
-          "人员类别", "与户主关系", "备注"]
+HEADER = ["序号", "姓名", "性别", "身份证号", "出生日期", "联系电话", "小区", "楼栋", "单元",
+          "房号", "人员类别", "与户主关系", "备注"]
 
 
 @dataclass(frozen=True)

@@ -238,12 +238,21 @@ def _open_workbook(
 ) -> Table:
     if head.startswith(_OLE_MAGIC) and _is_encrypted_ole(path):
         raise _password_error()
+    zipped, suffix = head.startswith(_ZIP_MAGIC), path.suffix.lower()
+    handle: IO[bytes] | None = None
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(path.open("rb"))
+        if (zipped and suffix in (".xlsx", ".xlsm")) or (not zipped and suffix == ".xls"):
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
+        else:  # an upload's temporary name, or a workbook saved under the wrong extension
+            handle = path.open("rb")
+            book = python_calamine.CalamineWorkbook.from_filelike(handle)
     except python_calamine.PasswordError:
         raise _password_error() from None
     except (python_calamine.CalamineError, OSError, ValueError):
         raise _damaged_error() from None
+    finally:
+        if handle is not None:
+            handle.close()  # calamine has read what it needs from a file object
     try:
         return _first_sheet_with_header(book, filename, aliases, header_aliases, required,
                                         max_header_scan)
@@ -277,7 +286,7 @@ def _first_sheet_with_header(
         try:
             sheet = book.get_sheet_by_index(index)
             # iter_rows starts at the sheet's first row (row 1), whatever the data range.
-            numbered = enumerate(sheet.iter_rows(), start=1)
+            numbered: Iterator[tuple[int, Row]] = enumerate(sheet.iter_rows(), start=1)  # type: ignore[arg-type]
             found = _find_header(numbered, aliases, required, max_header_scan)
         except python_calamine.PasswordError:
             raise _password_error() from None

@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import operator
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -110,6 +111,7 @@ _CATEGORIES = [
     (("流动", "暂住"), Person.Category.FLOATING),
 ]
 _LEADING_NUMBER = re.compile(r"^(\d+)")
+_ID_LIKE = re.compile(r"(?:\D*\d){8}")  # eight digits: an identity number, not a footer
 
 
 @dataclass
@@ -222,7 +224,8 @@ def rejected_workbook(
 
     The header row is the user's, so the file imports again as it is; values are the
     cells as they were (an identity number that Excel stored as a number stays one, and
-    the reason says to format the column as text).
+    the reason says to format the column as text: every column of this file already is,
+    so what the user types in is kept as typed).
     """
     data = summary.as_dict() if isinstance(summary, ImportSummary) else summary
     reasons: dict[int, list[str]] = {}
@@ -236,12 +239,20 @@ def rejected_workbook(
         def rows() -> Iterator[list[Any]]:
             for number, cells in table.rows():
                 if number in reasons:
-                    padded = [_display(c) if c != "" else None for c in cells[:width]]
+                    padded = [_as_written(c) for c in cells[:width]]
                     padded += [None] * (width - len(padded))
                     yield [*padded, "；".join(reasons[number])]
 
         return write_xlsx(target, sheet_name=_("Rejected rows"), title=_("Rejected rows"),
                           meta=[(_("File"), table.filename)], columns=columns, rows=rows())
+
+
+def _as_written(cell: Cell) -> Any:
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, dt.time | dt.timedelta):
+        return str(cell)
+    return cell
 
 
 def _community(scope: Scope, code: str) -> Jurisdiction:
@@ -331,7 +342,7 @@ class _RowReader:
     def _text(cells: list[Cell], index: int) -> str:
         value = cells[index]
         if value.__class__ is str:
-            return clean_text(value) if value else ""
+            return _clean(value) if value else ""  # type: ignore[arg-type]
         return "" if value is None else clean_text(_display(value))
 
     def _is_person(self, cells: list[Cell], texts: dict[str, str]) -> bool:
@@ -341,10 +352,10 @@ class _RowReader:
             return False
         if not any(texts.get(key) for key in _PERSON_KEYS):
             return False
-        if sum(ch.isdigit() for ch in texts.get("id_number", "")) >= 8:
+        if _ID_LIKE.match(texts.get("id_number", "")):
             return True
         for index, cell in enumerate(cells):
-            if (cell.__class__ is str and cell and index != self.remarks_at
+            if (isinstance(cell, str) and cell and index != self.remarks_at
                     and cell.lstrip()[:1] in _FOOTER_FIRST and _FOOTER.match(clean_text(cell))):
                 return False
         return True
@@ -471,7 +482,9 @@ class _RowReader:
         return found
 
     def _place(self, number: int, texts: dict[str, str]) -> _Place:
-        raw = tuple(texts.get(key, "") for key in _PLACE_KEYS)
+        get = texts.get
+        raw = (get("compound", ""), get("building", ""), get("unit", ""), get("room", ""),
+               get("address", ""))
         if not any(raw):
             return _NO_PLACE
         place = self.place_cache.get(raw)
@@ -569,6 +582,13 @@ def _quick_search_fields(name: str) -> tuple[str, str] | None:
     return "".join(words)[:120], "".join(w[0] for w in words)[:30]
 
 
+def _clean(text: str) -> str:
+    """`clean_text` for a str, skipping NFKC when the text is already in that form."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.split())
+
+
 def _id_type(text: str) -> str | None:
     if not text:
         return None
@@ -588,6 +608,11 @@ def _category(text: str) -> str | None:
     return Person.Category.OTHER
 
 
+def temp(name: str) -> str:
+    """A temp table's qualified name: DROP must never reach a real table of that name."""
+    return f"{'pg_temp' if connection.vendor == 'postgresql' else 'temp'}.{name}"
+
+
 def _sort_key(name: str | None) -> int:
     m = _LEADING_NUMBER.match(name or "")
     return min(int(m[1]), 2_000_000_000) if m else 0
@@ -603,6 +628,8 @@ class _Staging:
     temp_tables = ("fk_import_stage", "fk_import_place", "fk_import_match", "fk_import_dup",
                    "fk_import_moved", "fk_import_new")
 
+    pg = False
+
     @staticmethod
     def for_connection() -> _Staging:
         connection.ensure_connection()
@@ -612,7 +639,7 @@ class _Staging:
         columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
         with connection.cursor() as cursor:
             for name in self.temp_tables:
-                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+                cursor.execute(f"DROP TABLE IF EXISTS {temp(name)}")
             cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
 
     def load(self, rows: Iterator[tuple[Any, ...]], progress: Callable[[int, int], None] | None,
@@ -632,7 +659,9 @@ class _Staging:
         with connection.cursor() as cursor:
             for column in ("match_key", "id_number", "place_key", "row_no"):
                 cursor.execute(f"CREATE INDEX {self.table}_{column} ON {self.table} ({column})")
-            cursor.execute(f"ANALYZE {self.table}")
+            # Temp tables are never auto-analysed; the joins need these columns' statistics.
+            columns = " (match_key, id_number, place_key, row_no, name, phone)"
+            cursor.execute(f"ANALYZE {self.table}{columns if self.pg else ''}")
 
     def write(self, chunk: list[tuple[Any, ...]]) -> None:
         raise NotImplementedError
@@ -641,10 +670,12 @@ class _Staging:
         """Temp tables outlive a transaction on a kept connection: always drop them."""
         with contextlib.suppress(Exception), connection.cursor() as cursor:
             for name in self.temp_tables:
-                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+                cursor.execute(f"DROP TABLE IF EXISTS {temp(name)}")
 
 
 class _PgStaging(_Staging):
+    pg = True
+
     def write(self, chunk: list[tuple[Any, ...]]) -> None:
         names = ", ".join(name for name, _kind in STAGE_COLUMNS)
         with connection.cursor() as cursor:
@@ -789,6 +820,7 @@ class _Apply:
                   "WHERE o.community_code = %s AND o.name = fk_import_place.compound", [code])
         self._children("registry_building", "building", "compound_id", "b_sort", "buildings")
         self._children("registry_unit", "unit", "building_id", "u_sort", "units")
+        c.execute("ANALYZE fk_import_place")  # now with its ids, for the household joins
         self.summary.places["households"] = self._insert_missing(
             "registry_household", "jurisdiction_code, community_code, name, is_active, "
             "created_at, updated_at, address, sort_key, compound_id, building_id, unit_id",
@@ -820,12 +852,16 @@ class _Apply:
         `values` computes each row from the found row `x`.
         """
         c = self.cursor
-        c.execute("DROP TABLE IF EXISTS fk_import_new")
+        c.execute(f"DROP TABLE IF EXISTS {temp('fk_import_new')}")
         c.execute(f"CREATE TEMP TABLE fk_import_new AS {missing}", params)
         c.execute(f"INSERT INTO {table} ({columns}) SELECT {values} FROM fk_import_new x",
                   [self.code, self.code, self.now, self.now])
         count = c.rowcount
-        c.execute("DROP TABLE fk_import_new")
+        c.execute(f"DROP TABLE {temp('fk_import_new')}")
+        if self.pg and count >= 1000:
+            # The next statements join this table: plan them with its new size, not with
+            # the statistics of before (a just-filled table looks empty to the planner).
+            c.execute(f"ANALYZE {table}")
         return count
 
     def _children(self, table: str, column: str, parent: str, sort: str, counter: str) -> None:

@@ -23,7 +23,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
-        persons = kinds.add_parser("persons", help="a community's resident ledger (.xlsx, .xls, .csv)")
+        persons = kinds.add_parser("persons",
+                                   help="a community's resident ledger (.xlsx, .xls, .csv)")
         persons.add_argument("file", help="the ledger file")
         persons.add_argument("--community", required=True,
                              help="12-digit code of the community the ledger belongs to")
