@@ -111,7 +111,9 @@ _CATEGORIES = [
     (("流动", "暂住"), Person.Category.FLOATING),
 ]
 _LEADING_NUMBER = re.compile(r"^(\d+)")
-_ID_LIKE = re.compile(r"(?:\D*\d){8}")  # eight digits: an identity number, not a footer
+# An identity number, however mangled (spaces, dashes, 4.1E+17): digits and little else.
+# "联系电话：138…" written into that column by a footer line is not one.
+_ID_LIKE = re.compile(r"(?=(?:\D*\d){8})[0-9xX\s\-'.eE+]+\Z")
 
 
 @dataclass
@@ -694,8 +696,17 @@ class _SqliteStaging(_Staging):
         rows = [row if row[at] is None else (*row[:at], row[at].isoformat(), *row[at + 1:])
                 for row in chunk]
         raw = connection.connection.cursor()
+        own = not connection.in_atomic_block  # one transaction per chunk, on the temp file only
         try:
+            if own:
+                raw.execute("BEGIN")
             raw.executemany(f"INSERT INTO {self.table} VALUES ({marks})", rows)
+            if own:
+                raw.execute("COMMIT")
+        except BaseException:
+            if own:
+                raw.execute("ROLLBACK")
+            raise
         finally:
             raw.close()
 
