@@ -21,6 +21,7 @@ How it is built, and why:
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as dt
 import operator
@@ -623,7 +624,7 @@ def _sort_key(name: str | None) -> int:
 # --- Staging -----------------------------------------------------------------------------
 
 
-class _Staging:
+class _Staging(abc.ABC):
     """The TEMP table the checked rows go to: COPY on PostgreSQL, executemany on SQLite."""
 
     table = "fk_import_stage"
@@ -665,8 +666,9 @@ class _Staging:
             columns = " (match_key, id_number, place_key, row_no, name, phone)"
             cursor.execute(f"ANALYZE {self.table}{columns if self.pg else ''}")
 
+    @abc.abstractmethod
     def write(self, chunk: list[tuple[Any, ...]]) -> None:
-        raise NotImplementedError
+        """Append rows to the staging table (COPY on PostgreSQL, executemany on SQLite)."""
 
     def drop(self) -> None:
         """Temp tables outlive a transaction on a kept connection: always drop them."""

@@ -170,12 +170,6 @@ class Counts:
     households: int = 0
     persons: int = 0
 
-    def add(self, other: Counts) -> None:
-        self.compounds += other.compounds
-        self.buildings += other.buildings
-        self.households += other.households
-        self.persons += other.persons
-
 
 def counts_by_child(*, scope: Scope, node: Jurisdiction,
                     children: list[Jurisdiction]) -> tuple[dict[str, Counts], Counts]:
