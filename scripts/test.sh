@@ -69,7 +69,7 @@ step() {
 
 fresh_var_dir() {
     rm -rf "$FANGKONG_VAR_DIR"
-    mkdir -p "$FANGKONG_VAR_DIR" "$REPORTS"
+    mkdir -p "$FANGKONG_VAR_DIR/static" "$REPORTS"
 }
 
 run_lint() {

@@ -49,8 +49,13 @@ def tree(db: Any) -> dict[str, Jurisdiction]:
     nodes: dict[str, Jurisdiction] = {}
     for code, parent, level, kind, name in TREE:
         nodes[code] = Jurisdiction.objects.create(
-            code=code, jurisdiction_code=code, parent=nodes.get(parent) if parent else None,
-            level=level, kind=kind, name=name, official_name=name,
+            code=code,
+            jurisdiction_code=code,
+            parent=nodes.get(parent) if parent else None,
+            level=level,
+            kind=kind,
+            name=name,
+            official_name=name,
         )
     roles_sync()
     return nodes
@@ -65,7 +70,10 @@ def make_user(tree: dict[str, Jurisdiction]) -> Callable[..., User]:
         user = User(
             username=username or f"{role}_{counter['n']}",
             full_name=extra.pop("full_name", f"测试{counter['n']}"),
-            jurisdiction=tree[code], jurisdiction_code=code, role_id=role, **extra,
+            jurisdiction=tree[code],
+            jurisdiction_code=code,
+            role_id=role,
+            **extra,
         )
         user.set_password(PASSWORD)
         user.save()

@@ -10,8 +10,16 @@ from typing import Any
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "fangkong"
-EDGE_FILES = ("views.py", "api.py", "forms.py", "schemas.py", "urls.py", "tasks.py",
-              "middleware.py", "context_processors.py")
+EDGE_FILES = (
+    "views.py",
+    "api.py",
+    "forms.py",
+    "schemas.py",
+    "urls.py",
+    "tasks.py",
+    "middleware.py",
+    "context_processors.py",
+)
 ORM_ACCESS = re.compile(r"\b[A-Z]\w*\.(objects|_default_manager)\b")
 
 

@@ -27,24 +27,46 @@ class Side:
     housemate: Person
 
 
-def build_side(scope: Scope, community: str, *, compound: str, name: str, mate: str,
-               id_number: str, phone: str) -> Side:
+def build_side(
+    scope: Scope, community: str, *, compound: str, name: str, mate: str, id_number: str, phone: str
+) -> Side:
     c = services.compound_create(scope=scope, jurisdiction_code=community, name=compound)
     b = services.building_create(scope=scope, compound=c, name="3")
     u = services.unit_create(scope=scope, building=b, name="2")
     h = services.household_create(scope=scope, compound=c, building=b, unit=u, room="501")
-    p = services.person_create(scope=scope, household=h, name=name, id_number=id_number,
-                               phone=phone, relation_to_head="户主")
-    m = services.person_create(scope=scope, household=h, name=mate, relation_to_head="配偶",
-                               phone="13900001111")
+    p = services.person_create(
+        scope=scope,
+        household=h,
+        name=name,
+        id_number=id_number,
+        phone=phone,
+        relation_to_head="户主",
+    )
+    m = services.person_create(
+        scope=scope, household=h, name=mate, relation_to_head="配偶", phone="13900001111"
+    )
     return Side(c, b, u, h, p, m)
 
 
 def build_world(scope: Scope) -> tuple[Side, Side]:
-    mine = build_side(scope, COMMUNITY, compound="金华小区", name="张三", mate="李梅",
-                      id_number=ID_ZHANG, phone="13812345678")
-    other = build_side(scope, SIBLING, compound="隔壁花园", name="隔壁王五", mate="隔壁赵六",
-                       id_number=ID_WANG, phone="13787654321")
+    mine = build_side(
+        scope,
+        COMMUNITY,
+        compound="金华小区",
+        name="张三",
+        mate="李梅",
+        id_number=ID_ZHANG,
+        phone="13812345678",
+    )
+    other = build_side(
+        scope,
+        SIBLING,
+        compound="隔壁花园",
+        name="隔壁王五",
+        mate="隔壁赵六",
+        id_number=ID_WANG,
+        phone="13787654321",
+    )
     return mine, other
 
 
@@ -55,10 +77,16 @@ def fingerprint() -> tuple[object, ...]:
     return (
         AuditEntry.objects.count(),
         tuple(Jurisdiction.objects.order_by("code").values_list("code", "name", "is_active")),
-        tuple(Compound.objects.order_by("pk").values_list("pk", "name", "jurisdiction_code",
-                                                          "is_active")),
+        tuple(
+            Compound.objects.order_by("pk").values_list(
+                "pk", "name", "jurisdiction_code", "is_active"
+            )
+        ),
         tuple(Building.objects.order_by("pk").values_list("pk", "name", "is_active")),
         tuple(Household.objects.order_by("pk").values_list("pk", "name", "is_active")),
-        tuple(Person.objects.order_by("pk").values_list("pk", "name", "phone", "household_id",
-                                                        "jurisdiction_code", "status")),
+        tuple(
+            Person.objects.order_by("pk").values_list(
+                "pk", "name", "phone", "household_id", "jurisdiction_code", "status"
+            )
+        ),
     )

@@ -51,8 +51,14 @@ api = NinjaAPI(
 )
 
 
-def problem(request: HttpRequest, status: int, code: str, title: str, detail: str = "",
-            errors: list[FieldError] | None = None) -> HttpResponse:
+def problem(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    title: str,
+    detail: str = "",
+    errors: list[FieldError] | None = None,
+) -> HttpResponse:
     body = Problem(status=status, code=code, title=title, detail=detail, errors=errors or [])
     response = api.create_response(request, body.as_dict(), status=status)
     response["Content-Type"] = "application/problem+json"
@@ -89,9 +95,12 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {401: ErrorCode.NOT_AUTHENTICATED, 403: ErrorCode.PERMISSION_DENIED,
-            404: ErrorCode.NOT_FOUND, 429: ErrorCode.RATE_LIMITED}.get(exc.status_code,
-                                                                       ErrorCode.INVALID)
+    code = {
+        401: ErrorCode.NOT_AUTHENTICATED,
+        403: ErrorCode.PERMISSION_DENIED,
+        404: ErrorCode.NOT_FOUND,
+        429: ErrorCode.RATE_LIMITED,
+    }.get(exc.status_code, ErrorCode.INVALID)
     return problem(request, exc.status_code, code, str(exc))
 
 
@@ -112,16 +121,24 @@ class TokenOut(Schema):
     expires_at: str
 
 
-@api.post("/auth/token", auth=None, response={200: TokenOut}, tags=["auth"],
-          summary="Exchange username and password (and TOTP code) for a bearer token")
+@api.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut},
+    tags=["auth"],
+    summary="Exchange username and password (and TOTP code) for a bearer token",
+)
 def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise HttpError(401, _("Wrong username or password."))
-    token, expires = account_services.token_issue(user=user, totp=payload.totp,
-                                                  remote_addr=request.META.get("REMOTE_ADDR", ""))
-    return {"token": token, "expires_at": expires.astimezone(timezone.get_current_timezone())
-            .isoformat()}
+    token, expires = account_services.token_issue(
+        user=user, totp=payload.totp, remote_addr=request.META.get("REMOTE_ADDR", "")
+    )
+    return {
+        "token": token,
+        "expires_at": expires.astimezone(timezone.get_current_timezone()).isoformat(),
+    }
 
 
 from fangkong.registry.api import router as registry_router  # noqa: E402

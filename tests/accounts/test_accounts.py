@@ -29,7 +29,9 @@ def test_roles_sync_is_idempotent_and_data_entry_cannot_export(tree: Any) -> Non
     data_entry = Role.objects.get(code="data_entry")
     assert Perm.EXPORT.value not in data_entry.permissions
     assert data_entry.can_export is False
-    assert sorted(Role.objects.get(code="district_admin").permissions) == sorted(p.value for p in Perm)
+    assert sorted(Role.objects.get(code="district_admin").permissions) == sorted(
+        p.value for p in Perm
+    )
 
 
 def test_login_and_logout(make_user: Callable[..., User]) -> None:
@@ -49,8 +51,10 @@ def test_wrong_password_then_lockout(make_user: Callable[..., User], settings: A
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = _login(client, "worker", "wrong-password")
         assert response.status_code == 200
-        assert "用户名或密码错误" in response.content.decode() or \
-            "Wrong username or password." in response.content.decode()
+        assert (
+            "用户名或密码错误" in response.content.decode()
+            or "Wrong username or password." in response.content.decode()
+        )
     response = _login(client, "worker", "wrong-password")
     assert response.status_code == 429
     # Locked: even the right password is refused now.
@@ -75,8 +79,13 @@ def test_district_accounts_must_enrol_in_totp(make_user: Callable[..., User]) ->
 
 
 def test_totp_accounts_need_their_code(make_user: Callable[..., User]) -> None:
-    user = make_user("district_viewer", DISTRICT, username="viewer",
-                     totp_secret=pyotp.random_base32(), totp_confirmed=True)
+    user = make_user(
+        "district_viewer",
+        DISTRICT,
+        username="viewer",
+        totp_secret=pyotp.random_base32(),
+        totp_confirmed=True,
+    )
     client = Client()
     _login(client, "viewer")
     assert client.post(reverse("accounts:login_totp"), {"code": "123456"}).status_code == 200
@@ -88,17 +97,22 @@ def test_totp_accounts_need_their_code(make_user: Callable[..., User]) -> None:
 def test_api_token(make_user: Callable[..., User]) -> None:
     make_user("community_worker", COMMUNITY, username="phone1")
     client = Client()
-    response = client.post("/api/v1/auth/token",
-                           json.dumps({"username": "phone1", "password": PASSWORD}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": "phone1", "password": PASSWORD}),
+        content_type="application/json",
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     assert ApiToken.objects.get().key_hash == ApiToken.hash_key(token)  # only the hash stored
     assert token not in {t.key_hash for t in ApiToken.objects.all()}
     listed = client.get("/api/v1/persons", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert listed.status_code == 200
-    bad = client.post("/api/v1/auth/token", json.dumps({"username": "phone1", "password": "x"}),
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": "phone1", "password": "x"}),
+        content_type="application/json",
+    )
     assert bad.status_code == 401
     assert bad.json()["code"] == "not_authenticated"
 
@@ -115,8 +129,9 @@ def test_api_token_for_totp_accounts_needs_the_code(make_user: Callable[..., Use
     assert ok.status_code == 200
 
 
-def test_nobody_widens_their_own_scope(make_user: Callable[..., User],
-                                       scope_of: Callable[..., Any]) -> None:
+def test_nobody_widens_their_own_scope(
+    make_user: Callable[..., User], scope_of: Callable[..., Any]
+) -> None:
     officer = make_user("subdistrict_officer", SUBDISTRICT, username="officer")
     scope = scope_of(officer)
     with pytest.raises(PermissionDenied):
@@ -127,28 +142,56 @@ def test_nobody_widens_their_own_scope(make_user: Callable[..., User],
     assert (officer.jurisdiction_code, officer.role_id) == (SUBDISTRICT, "subdistrict_officer")
 
 
-def test_admins_manage_users_only_within_scope(make_user: Callable[..., User],
-                                               scope_of: Callable[..., Any]) -> None:
+def test_admins_manage_users_only_within_scope(
+    make_user: Callable[..., User], scope_of: Callable[..., Any]
+) -> None:
     officer = make_user("subdistrict_officer", SUBDISTRICT, username="officer")
     scope = scope_of(officer)
-    created = services.user_create(scope=scope, username="newworker", password="a-long-pass-123",
-                                   full_name="新人", jurisdiction_code=COMMUNITY,
-                                   role_code="community_worker")
+    created = services.user_create(
+        scope=scope,
+        username="newworker",
+        password="a-long-pass-123",
+        full_name="新人",
+        jurisdiction_code=COMMUNITY,
+        role_code="community_worker",
+    )
     assert (created.jurisdiction_code, created.role_id) == (COMMUNITY, "community_worker")
     with pytest.raises(NotFound):  # a town is outside a subdistrict's scope
-        services.user_create(scope=scope, username="x1", password="a-long-pass-123",
-                             full_name="x", jurisdiction_code=TOWN, role_code="subdistrict_viewer")
+        services.user_create(
+            scope=scope,
+            username="x1",
+            password="a-long-pass-123",
+            full_name="x",
+            jurisdiction_code=TOWN,
+            role_code="subdistrict_viewer",
+        )
     with pytest.raises(PermissionDenied):  # a role with more than the officer has
-        services.user_create(scope=scope, username="x2", password="a-long-pass-123",
-                             full_name="x", jurisdiction_code=SUBDISTRICT,
-                             role_code="district_admin")
+        services.user_create(
+            scope=scope,
+            username="x2",
+            password="a-long-pass-123",
+            full_name="x",
+            jurisdiction_code=SUBDISTRICT,
+            role_code="district_admin",
+        )
     with pytest.raises(ApplicationError, match="cannot be given at this level"):
-        services.user_create(scope=scope, username="x3", password="a-long-pass-123",
-                             full_name="x", jurisdiction_code=SIBLING,
-                             role_code="subdistrict_officer")
+        services.user_create(
+            scope=scope,
+            username="x3",
+            password="a-long-pass-123",
+            full_name="x",
+            jurisdiction_code=SIBLING,
+            role_code="subdistrict_officer",
+        )
     with pytest.raises(ApplicationError) as weak:
-        services.user_create(scope=scope, username="x4", password="123", full_name="x",
-                             jurisdiction_code=COMMUNITY, role_code="community_worker")
+        services.user_create(
+            scope=scope,
+            username="x4",
+            password="123",
+            full_name="x",
+            jurisdiction_code=COMMUNITY,
+            role_code="community_worker",
+        )
     assert weak.value.errors[0].field == "password"
     assert User.objects.filter(username__startswith="x").count() == 0
 

@@ -14,8 +14,10 @@ from fangkong.core.scope import Scope
 
 def _entries(n: int) -> list[AuditEntry]:
     scope = Scope.system(reason="tests")
-    return [audit.record(scope, "test.action", object_type="thing", object_id=str(i),
-                         data={"i": i}) for i in range(n)]
+    return [
+        audit.record(scope, "test.action", object_type="thing", object_id=str(i), data={"i": i})
+        for i in range(n)
+    ]
 
 
 def test_entries_are_chained(db: Any) -> None:

@@ -54,7 +54,8 @@ def test_pinyin_and_initials() -> None:
 
 def test_canonical_place_names() -> None:
     assert {canonical_building(x) for x in ["3", "3号", "3栋", "3幢", "3#", "3号楼", "三号楼"]} == {
-        "3号楼"}
+        "3号楼"
+    }
     assert canonical_building("A座") == "A座"
     assert {canonical_unit(x) for x in ["2", "2单元", "二单元"]} == {"2单元"}
     assert canonical_room("501室") == "501"
@@ -64,8 +65,9 @@ def test_canonical_place_names() -> None:
 
 
 def test_scope_requires_permission_and_code() -> None:
-    scope = Scope.for_user(actor_id=1, actor_name="u", code="410106001001",
-                           perms={Perm.PERSON_VIEW})
+    scope = Scope.for_user(
+        actor_id=1, actor_name="u", code="410106001001", perms={Perm.PERSON_VIEW}
+    )
     scope.require(Perm.PERSON_VIEW, at="410106001001003")
     with pytest.raises(NotFound):
         scope.require(Perm.PERSON_VIEW, at="410106001002")

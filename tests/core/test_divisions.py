@@ -115,13 +115,24 @@ def test_the_shangjie_tree_from_the_tables() -> None:
 
 def test_load_district_builds_the_tree_once(db: Any) -> None:
     counts = load_district("410106")
-    assert counts == {"district": 1, "subdistrict": 5, "town": 1, "community": 42,
-                      "village": 22, "created": 71, "updated": 0, "unchanged": 0}
+    assert counts == {
+        "district": 1,
+        "subdistrict": 5,
+        "town": 1,
+        "community": 42,
+        "village": 22,
+        "created": 71,
+        "updated": 0,
+        "unchanged": 0,
+    }
     district = Jurisdiction.objects.get(code="410106")
     assert (district.parent_id, district.level, district.name) == (None, "district", "上街区")
     zhongan = Jurisdiction.objects.get(code="410106001001")
-    assert (zhongan.parent_id, zhongan.level, zhongan.kind) == ("410106001", "community",
-                                                                "community")
+    assert (zhongan.parent_id, zhongan.level, zhongan.kind) == (
+        "410106001",
+        "community",
+        "community",
+    )
     assert (zhongan.name, zhongan.official_name) == ("中安街社区", "中安街社区居民委员会")
     assert zhongan.jurisdiction_code == zhongan.code
     village = Jurisdiction.objects.get(code="410106100201")
@@ -137,8 +148,9 @@ def test_reloading_keeps_what_an_office_changed(db: Any) -> None:
     load_district("410106")
     Jurisdiction.objects.filter(code="410106001001").update(name="中安街", is_active=False)
     # A name the office never touched follows the tables when they change.
-    Jurisdiction.objects.filter(code="410106001002").update(official_name="商业街居委会",
-                                                            name="商业街社区")
+    Jurisdiction.objects.filter(code="410106001002").update(
+        official_name="商业街居委会", name="商业街社区"
+    )
     counts = load_district("410106")
     assert (counts["created"], counts["updated"]) == (0, 1)
     zhongan = Jurisdiction.objects.get(code="410106001001")

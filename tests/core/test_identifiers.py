@@ -82,8 +82,16 @@ def test_bad_phones_are_refused(raw: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["1990-01-02", "1990/1/2", "1990.1.2", "1990年1月2日", "19900102", 32875,
-     dt.datetime(1990, 1, 2, 0, 0), "1990-01-02 00:00:00"],
+    [
+        "1990-01-02",
+        "1990/1/2",
+        "1990.1.2",
+        "1990年1月2日",
+        "19900102",
+        32875,
+        dt.datetime(1990, 1, 2, 0, 0),
+        "1990-01-02 00:00:00",
+    ],
 )
 def test_dates_in_every_ledger_form(raw: object) -> None:
     assert parse_date(raw) == dt.date(1990, 1, 2)

@@ -94,8 +94,14 @@ def test_header_is_found_below_a_merged_title_in_any_column_order(tmp_path: Path
 
 @pytest.mark.parametrize(
     ("raw", "normal"),
-    [("* 身份证号码（必填）\n", "身份证号码"), ("姓 名", "姓名"), ("联系电话(手机)", "联系电话"),
-     ("【小区】名称：", "名称"), ("Phone", "phone"), (None, "")],
+    [
+        ("* 身份证号码（必填）\n", "身份证号码"),
+        ("姓 名", "姓名"),
+        ("联系电话(手机)", "联系电话"),
+        ("【小区】名称：", "名称"),
+        ("Phone", "phone"),
+        (None, ""),
+    ],
 )
 def test_header_names_are_normalised(raw: object, normal: str) -> None:
     assert normalize_header(raw) == normal
@@ -111,10 +117,21 @@ def test_two_line_header_under_a_merged_group(tmp_path: Path) -> None:
     sheet.append(["张三", "金华小区", "3号楼", "13800000001"])
     book.save(tmp_path / "two.xlsx")
     with table(tmp_path / "two.xlsx") as t:
-        assert (t.header_row, t.columns) == (2, {"name": 0, "phone": 3, "compound": 1,
-                                                 "building": 2})
-        assert list(t) == [(3, {"name": "张三", "phone": "13800000001", "compound": "金华小区",
-                                "building": "3号楼"})]
+        assert (t.header_row, t.columns) == (
+            2,
+            {"name": 0, "phone": 3, "compound": 1, "building": 2},
+        )
+        assert list(t) == [
+            (
+                3,
+                {
+                    "name": "张三",
+                    "phone": "13800000001",
+                    "compound": "金华小区",
+                    "building": "3号楼",
+                },
+            )
+        ]
 
 
 def test_formulas_are_read_as_their_cached_values(tmp_path: Path) -> None:
@@ -156,23 +173,33 @@ def test_xls_files_are_read(tmp_path: Path) -> None:
     sheet.write(2, 2, dt.date(1990, 1, 1), xlwt.easyxf(num_format_str="YYYY-MM-DD"))
     book.save(str(tmp_path / "old.xls"))
     assert records(tmp_path / "old.xls") == [
-        (3, {"name": "张三", "id_number": "410106199001010119",
-             "birth_date": dt.date(1990, 1, 1)}),
+        (3, {"name": "张三", "id_number": "410106199001010119", "birth_date": dt.date(1990, 1, 1)}),
     ]
 
 
 @pytest.mark.parametrize(
     ("encoding", "delimiter"),
-    [("utf-8-sig", ","), ("utf-8", ","), ("gbk", ","), ("gb18030", ";"), ("utf-8", "\t"),
-     ("utf-16", "\t")],
+    [
+        ("utf-8-sig", ","),
+        ("utf-8", ","),
+        ("gbk", ","),
+        ("gb18030", ";"),
+        ("utf-8", "\t"),
+        ("utf-16", "\t"),
+    ],
 )
-def test_csv_in_every_encoding_office_software_writes(tmp_path: Path, encoding: str,
-                                                     delimiter: str) -> None:
+def test_csv_in_every_encoding_office_software_writes(
+    tmp_path: Path, encoding: str, delimiter: str
+) -> None:
     path = tmp_path / "a.csv"
-    lines = ["中安街社区居民登记", "姓名,身份证号,联系电话",
-             "张三,410106199001010119,138 0000 0001", "", "李四,,"]
-    path.write_bytes("\r\n".join(line.replace(",", delimiter) for line in lines)
-                     .encode(encoding))
+    lines = [
+        "中安街社区居民登记",
+        "姓名,身份证号,联系电话",
+        "张三,410106199001010119,138 0000 0001",
+        "",
+        "李四,,",
+    ]
+    path.write_bytes("\r\n".join(line.replace(",", delimiter) for line in lines).encode(encoding))
     with table(path) as t:
         assert (t.header_row, t.total_rows) == (2, 3)
         assert list(t) == [
@@ -202,9 +229,11 @@ def test_unsupported_file_types(tmp_path: Path) -> None:
     (tmp_path / "ledger.docx").write_bytes(b"PK\x03\x04rest")
     (tmp_path / "ledger").write_text("姓名\n张三\n")
     assert error(tmp_path / "ledger.docx") == (
-        "Files of type “.docx” cannot be imported; save the ledger as .xlsx, .xls or .csv.")
+        "Files of type “.docx” cannot be imported; save the ledger as .xlsx, .xls or .csv."
+    )
     assert error(tmp_path / "ledger") == (
-        "Files of type “ledger” cannot be imported; save the ledger as .xlsx, .xls or .csv.")
+        "Files of type “ledger” cannot be imported; save the ledger as .xlsx, .xls or .csv."
+    )
 
 
 def test_the_uploaded_name_decides_the_type_not_the_temporary_path(tmp_path: Path) -> None:
@@ -217,7 +246,8 @@ def test_a_picture_renamed_to_xlsx(tmp_path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     assert error(path) == (
         "This file is not an Excel workbook although its name ends in .xlsx; open it in Excel "
-        "or WPS and save it as .xlsx.")
+        "or WPS and save it as .xlsx."
+    )
 
 
 def test_a_web_page_saved_as_xls(tmp_path: Path) -> None:
@@ -225,7 +255,8 @@ def test_a_web_page_saved_as_xls(tmp_path: Path) -> None:
     path.write_text("<html><table><tr><td>姓名</td></tr></table></html>", encoding="utf-8")
     assert error(path) == (
         "This .xls file is really a web page exported by another system, not an Excel "
-        "workbook; open it in Excel or WPS and save it as .xlsx.")
+        "workbook; open it in Excel or WPS and save it as .xlsx."
+    )
 
 
 def test_an_empty_file(tmp_path: Path) -> None:
@@ -241,7 +272,8 @@ def test_no_header_row_names_the_expected_columns(tmp_path: Path) -> None:
     path = workbook(tmp_path / "h.xlsx", [["人员名单"], ["名字", "电话"], ["张三", "1"]])
     assert error(path) == (
         "No header row was found in the first 20 rows. The header must name at least these "
-        "columns: 姓名 (known columns: 姓名、身份证号、联系电话、小区、楼栋、出生日期).")
+        "columns: 姓名 (known columns: 姓名、身份证号、联系电话、小区、楼栋、出生日期)."
+    )
 
 
 def test_a_50_mb_file_is_refused_before_reading(tmp_path: Path) -> None:
@@ -250,10 +282,12 @@ def test_a_50_mb_file_is_refused_before_reading(tmp_path: Path) -> None:
         handle.truncate(50 * 1024 * 1024)
     assert error(path, max_bytes=30 * 1024 * 1024) == (
         "The file is 50 MB; the largest file accepted is 30 MB. Split the ledger into "
-        "smaller files.")
+        "smaller files."
+    )
     assert error(path, max_bytes=int(2.5 * 1024 * 1024)) == (
         "The file is 50 MB; the largest file accepted is 2.5 MB. Split the ledger into "
-        "smaller files.")
+        "smaller files."
+    )
 
 
 def test_a_password_protected_workbook(tmp_path: Path) -> None:
@@ -263,7 +297,8 @@ def test_a_password_protected_workbook(tmp_path: Path) -> None:
         OOXMLFile(source).encrypt("secret", target)
     assert error(locked) == (
         "The file is protected by a password; open it in Excel, remove the password "
-        "(File > Info > Protect Workbook) and save it again.")
+        "(File > Info > Protect Workbook) and save it again."
+    )
 
 
 def test_a_damaged_workbook(tmp_path: Path) -> None:
@@ -271,19 +306,21 @@ def test_a_damaged_workbook(tmp_path: Path) -> None:
     (tmp_path / "cut.xlsx").write_bytes(whole[: len(whole) // 2])
     assert error(tmp_path / "cut.xlsx") == (
         "The file is damaged or not a complete Excel workbook; open it in Excel or WPS and "
-        "save it again.")
+        "save it again."
+    )
     with zipfile.ZipFile(tmp_path / "noxml.xlsx", "w") as archive:
         archive.writestr("hello.txt", "not a workbook")
     assert error(tmp_path / "noxml.xlsx") == (
         "The file is damaged or not a complete Excel workbook; open it in Excel or WPS and "
-        "save it again.")
+        "save it again."
+    )
 
 
 def test_binary_data_in_a_csv(tmp_path: Path) -> None:
     (tmp_path / "bin.csv").write_bytes(b"\x00\x01\x02\x03" * 100)
     assert error(tmp_path / "bin.csv") == (
-        "This .csv file holds binary data, not text; save the ledger from Excel as .xlsx or "
-        "as CSV.")
+        "This .csv file holds binary data, not text; save the ledger from Excel as .xlsx or as CSV."
+    )
 
 
 # --- Writing ---------------------------------------------------------------------------
@@ -301,13 +338,24 @@ COLUMNS = [
 def test_write_xlsx_keeps_identity_numbers_as_text_and_dates_as_dates(tmp_path: Path) -> None:
     path = tmp_path / "out.xlsx"
     rows: list[dict[str, Any] | list[Any]] = [
-        {"name": "张三", "id_number": "410106199001010119", "phone": "13800000001",
-         "birth_date": dt.date(1990, 1, 1), "seen_at": dt.datetime(2022, 3, 4, 5, 6),
-         "count": 3},
-        ["=HYPERLINK(\"x\")", "00123", None, None, None, 1.5],
+        {
+            "name": "张三",
+            "id_number": "410106199001010119",
+            "phone": "13800000001",
+            "birth_date": dt.date(1990, 1, 1),
+            "seen_at": dt.datetime(2022, 3, 4, 5, 6),
+            "count": 3,
+        },
+        ['=HYPERLINK("x")', "00123", None, None, None, 1.5],
     ]
-    count = write_xlsx(path, sheet_name="人员/名单", title="居民名单",
-                       meta=[("导出人", "张三"), ("筛选条件", "全部")], columns=COLUMNS, rows=rows)
+    count = write_xlsx(
+        path,
+        sheet_name="人员/名单",
+        title="居民名单",
+        meta=[("导出人", "张三"), ("筛选条件", "全部")],
+        columns=COLUMNS,
+        rows=rows,
+    )
     assert count == 2
     sheet = openpyxl.load_workbook(path).active
     assert sheet is not None
@@ -318,9 +366,15 @@ def test_write_xlsx_keeps_identity_numbers_as_text_and_dates_as_dates(tmp_path: 
         ["导出人：张三", None, None, None, None, None],
         ["筛选条件：全部", None, None, None, None, None],
         ["姓名", "身份证号", "联系电话", "出生日期", "核实时间", "人数"],
-        ["张三", "410106199001010119", "13800000001", dt.datetime(1990, 1, 1),
-         dt.datetime(2022, 3, 4, 5, 6), 3],
-        ["=HYPERLINK(\"x\")", "00123", None, None, None, 1.5],
+        [
+            "张三",
+            "410106199001010119",
+            "13800000001",
+            dt.datetime(1990, 1, 1),
+            dt.datetime(2022, 3, 4, 5, 6),
+            3,
+        ],
+        ['=HYPERLINK("x")', "00123", None, None, None, 1.5],
     ]
     assert [str(r) for r in sheet.merged_cells.ranges] == ["A1:F1"]
     assert sheet["B5"].number_format == "@"
@@ -332,8 +386,9 @@ def test_write_xlsx_keeps_identity_numbers_as_text_and_dates_as_dates(tmp_path: 
 
 def test_write_xlsx_into_a_file_object_and_aware_times_in_local_time() -> None:
     aware = dt.datetime(2022, 3, 4, 0, 30, tzinfo=dt.UTC)
-    data = xlsx_bytes(sheet_name="s", title="t", meta=[], columns=COLUMNS[4:5],
-                      rows=[{"seen_at": aware}])
+    data = xlsx_bytes(
+        sheet_name="s", title="t", meta=[], columns=COLUMNS[4:5], rows=[{"seen_at": aware}]
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet is not None
     # Asia/Shanghai, the project's time zone, is 8 hours ahead of UTC.
@@ -343,8 +398,17 @@ def test_write_xlsx_into_a_file_object_and_aware_times_in_local_time() -> None:
 def test_xlsx_chunks_stream_a_complete_workbook_and_report_the_count() -> None:
     done: list[int] = []
     rows = ({"name": f"人{i}"} for i in range(3000))
-    chunks = list(xlsx_chunks(sheet_name="s", title="t", meta=[], columns=COLUMNS[:1],
-                              rows=rows, chunk_size=4096, on_done=done.append))
+    chunks = list(
+        xlsx_chunks(
+            sheet_name="s",
+            title="t",
+            meta=[],
+            columns=COLUMNS[:1],
+            rows=rows,
+            chunk_size=4096,
+            on_done=done.append,
+        )
+    )
     assert done == [3000]
     assert len(chunks) > 1 and all(len(c) <= 4096 for c in chunks)
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(chunks))).active

@@ -82,8 +82,13 @@ class Database:
         self._errors = log.open("wb")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "fangkong", "shell", "--no-imports", "-c", QUERY_LOOP],
-            env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._errors, text=True, encoding="utf-8",
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            text=True,
+            encoding="utf-8",
         )
 
     def query(self, source: str, **params: Any) -> Any:
@@ -93,12 +98,14 @@ class Database:
         stdin.flush()
         while line := stdout.readline():
             if line.startswith(RESULT_MARK):
-                reply = json.loads(line[len(RESULT_MARK):])
+                reply = json.loads(line[len(RESULT_MARK) :])
                 if "error" in reply:
                     pytest.fail(f"query failed:\n{reply['error']}", pytrace=False)
                 return reply["result"]
-        pytest.fail(f"`fangkong shell` exited with {self._process.wait()}:\n"
-                    f"{_log_tail(self.log)}", pytrace=False)
+        pytest.fail(
+            f"`fangkong shell` exited with {self._process.wait()}:\n{_log_tail(self.log)}",
+            pytrace=False,
+        )
 
     def close(self) -> None:
         if self._process.stdin:
@@ -125,20 +132,32 @@ class Server:
     def start(self, *args: str) -> subprocess.Popen[str]:
         """Start a `fangkong` command against this server's database; `output` waits for
         it. A test goes on (say, logs in) while the command starts up."""
-        return subprocess.Popen([sys.executable, "-m", "fangkong", *args], env=self.env,
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "fangkong", *args],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     @staticmethod
     def output(process: subprocess.Popen[str], timeout: float = 120) -> str:
         """The standard output of a command from `start`; fail if it failed."""
         out, err = process.communicate(timeout=timeout)
         if process.returncode != 0:
-            command = process.args if isinstance(process.args, str) else " ".join(
-                str(a) for a in process.args  # type: ignore[union-attr]
+            command = (
+                process.args
+                if isinstance(process.args, str)
+                else " ".join(
+                    str(a)
+                    for a in process.args  # type: ignore[union-attr]
+                )
             )
-            pytest.fail(f"`{command}` exited with {process.returncode}:\n{out[-4000:]}\n"
-                        f"{err[-6000:]}", pytrace=False)
+            pytest.fail(
+                f"`{command}` exited with {process.returncode}:\n{out[-4000:]}\n{err[-6000:]}",
+                pytrace=False,
+            )
         return out
 
     def last_traceback(self) -> str:
@@ -148,9 +167,16 @@ class Server:
         if start < 0:
             return "(no traceback in the server's log)"
         lines = text[start:].splitlines()
-        end = next((i for i, line in enumerate(lines[1:], 1)
-                    if line and not line.startswith((" ", "Traceback", "During", "The above"))
-                    and ":" in line), len(lines) - 1)
+        end = next(
+            (
+                i
+                for i, line in enumerate(lines[1:], 1)
+                if line
+                and not line.startswith((" ", "Traceback", "During", "The above"))
+                and ":" in line
+            ),
+            len(lines) - 1,
+        )
         return "\n".join(lines[: end + 1])
 
     def query(self, source: str, **params: Any) -> Any:
@@ -162,7 +188,12 @@ class Server:
 def run_fangkong(env: dict[str, str], *args: str, timeout: float = 300) -> str:
     process = subprocess.run(
         [sys.executable, "-m", "fangkong", *args],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if process.returncode != 0:
         pytest.fail(
@@ -203,22 +234,31 @@ def throwaway_database(tmp: Path) -> Iterator[str]:
 
 
 def server_environment(tmp: Path, database_url: str) -> dict[str, str]:
-    dropped = {"HUEY_SQLITE_PATH", "REDIS_URL", "TEST_DATABASE_NAME", "STATIC_ROOT",
-               "FANGKONG_SECURE_COOKIES", "ALLOWED_HOSTS", "FANGKONG_HOME"}
+    dropped = {
+        "HUEY_SQLITE_PATH",
+        "REDIS_URL",
+        "TEST_DATABASE_NAME",
+        "STATIC_ROOT",
+        "FANGKONG_SECURE_COOKIES",
+        "ALLOWED_HOSTS",
+        "FANGKONG_HOME",
+    }
     env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "fangkong.settings",
-        "DATABASE_URL": database_url,
-        "FANGKONG_VAR_DIR": str(tmp / "var"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "FANGKONG_PLAIN_STATIC": "1",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FANGKONG_DEMO_PASSWORD": DEMO_PASSWORD,
-        "HUEY_IMMEDIATE": "0",
-        "DEBUG": "0",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "fangkong.settings",
+            "DATABASE_URL": database_url,
+            "FANGKONG_VAR_DIR": str(tmp / "var"),
+            "STATIC_ROOT": str(tmp / "static"),
+            "FANGKONG_PLAIN_STATIC": "1",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "FANGKONG_DEMO_PASSWORD": DEMO_PASSWORD,
+            "HUEY_IMMEDIATE": "0",
+            "DEBUG": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -256,7 +296,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # must be in place before the server starts (WhiteNoise looks once, at start).
         static = subprocess.Popen(
             [sys.executable, "-m", "fangkong", "collectstatic", "--noinput", "--verbosity", "0"],
-            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         run_fangkong(env, "migrate", "--noinput", "--verbosity", "0")
         static_output = static.communicate(timeout=300)[0].decode(errors="replace")
@@ -270,33 +313,53 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         with log.open("wb") as out:
             process = subprocess.Popen(
                 # migrate has run the system checks
-                [sys.executable, "-m", "fangkong", "serve", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "2", "--skip-checks"],
-                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "fangkong",
+                    "serve",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "2",
+                    "--skip-checks",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group
             )
         database = Database(env, tmp / "query.log")
         try:
-            run_fangkong(env, "demo", "--persons", str(DEMO_PERSONS), "--seed", "1",
-                         "--skip-checks")
+            run_fangkong(
+                env, "demo", "--persons", str(DEMO_PERSONS), "--seed", "1", "--skip-checks"
+            )
             started = time.monotonic()
             while True:
                 if process.poll() is not None:
-                    pytest.fail(f"`fangkong serve` exited with {process.returncode}:\n"
-                                f"{_log_tail(log)}", pytrace=False)
+                    pytest.fail(
+                        f"`fangkong serve` exited with {process.returncode}:\n{_log_tail(log)}",
+                        pytrace=False,
+                    )
                 try:
                     if _get(f"{url}/healthz") == 200:
                         break
                 except OSError:
                     pass
                 if time.monotonic() - started > SERVER_START_TIMEOUT:
-                    pytest.fail(f"`fangkong serve` did not answer /healthz within "
-                                f"{SERVER_START_TIMEOUT:.0f} s:\n{_log_tail(log)}", pytrace=False)
+                    pytest.fail(
+                        f"`fangkong serve` did not answer /healthz within "
+                        f"{SERVER_START_TIMEOUT:.0f} s:\n{_log_tail(log)}",
+                        pytrace=False,
+                    )
                 time.sleep(0.2)
             status = _get(f"{url}/static/fangkong/app.css")
             if status != 200:
-                pytest.fail(f"static files are not served: /static/fangkong/app.css -> {status}",
-                            pytrace=False)
+                pytest.fail(
+                    f"static files are not served: /static/fangkong/app.css -> {status}",
+                    pytrace=False,
+                )
             yield Server(url=url, env=env, var_dir=tmp / "var", log=log, database=database)
         finally:
             database.close()
@@ -306,8 +369,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -320,8 +384,14 @@ class PageProblems:
 
     def watch(self, page: Page) -> Page:
         page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
-        page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}")
-                if r.status >= 400 and "/static/" in r.url else None)
+        page.on(
+            "response",
+            lambda r: (
+                self.errors.append(f"{r.status} {r.url}")
+                if r.status >= 400 and "/static/" in r.url
+                else None
+            ),
+        )
         return page
 
 
@@ -329,8 +399,13 @@ class PageProblems:
 def phone(browser: Browser, server: Server) -> Iterator[Page]:
     """A page on a 360×740 phone (2x pixels, touch), Chinese locale, downloads allowed."""
     context = browser.new_context(
-        base_url=server.url, viewport=PHONE, device_scale_factor=2, is_mobile=True,
-        has_touch=True, locale="zh-CN", accept_downloads=True,
+        base_url=server.url,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        accept_downloads=True,
     )
     problems = PageProblems()
     yield problems.watch(context.new_page())
@@ -345,9 +420,13 @@ def desktop(browser: Browser, server: Server) -> Iterator[Callable[[], Page]]:
     problems = PageProblems()
 
     def new_page() -> Page:
-        context = browser.new_context(base_url=server.url, viewport=DESKTOP,
-                                      device_scale_factor=1, locale="zh-CN",
-                                      accept_downloads=True)
+        context = browser.new_context(
+            base_url=server.url,
+            viewport=DESKTOP,
+            device_scale_factor=1,
+            locale="zh-CN",
+            accept_downloads=True,
+        )
         contexts.append(context)
         return problems.watch(context.new_page())
 
@@ -378,7 +457,8 @@ def _screenshot(page: Page, name: str) -> Path:
     width = page.viewport_size["width"] if page.viewport_size else 0
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, (
-        f"{page.url} is {scroll_width} px wide on a {width} px screen; see {path}")
+        f"{page.url} is {scroll_width} px wide on a {width} px screen; see {path}"
+    )
     return path
 
 
@@ -397,8 +477,9 @@ def shoot() -> Shoot:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The phone journey first: the desktop audit test then finds the worker's reveal."""
     positions = [i for i, item in enumerate(items) if HERE in Path(str(item.path)).parents]
-    ours = sorted((items[i] for i in positions),
-                  key=lambda item: 0 if Path(str(item.path)).name == "test_worker_on_phone.py"
-                  else 1)
+    ours = sorted(
+        (items[i] for i in positions),
+        key=lambda item: 0 if Path(str(item.path)).name == "test_worker_on_phone.py" else 1,
+    )
     for position, item in zip(positions, ours, strict=True):
         items[position] = item

@@ -47,8 +47,9 @@ def number(text: str) -> int:
     return int(text.replace(",", "").strip())
 
 
-def test_subdistrict_officer_sees_the_tree(desktop: Callable[[], Page], server: Server,
-                                           log_in: LogIn, shoot: Shoot) -> None:
+def test_subdistrict_officer_sees_the_tree(
+    desktop: Callable[[], Page], server: Server, log_in: LogIn, shoot: Shoot
+) -> None:
     page = desktop()
     log_in(page, "subdistrict_officer")
     page.goto("/registry/tree/")
@@ -62,7 +63,9 @@ def test_subdistrict_officer_sees_the_tree(desktop: Callable[[], Page], server: 
     for row in rows.all():
         cells = row.locator("td")
         shown[cells.nth(0).locator("a").inner_text().strip()] = [
-            number(cells.nth(1).inner_text()), number(cells.nth(2).inner_text())]
+            number(cells.nth(1).inner_text()),
+            number(cells.nth(2).inner_text()),
+        ]
     assert shown == expected["children"]
     assert "中安街社区" in shown
     expect(page.locator("[data-count=persons]")).to_have_text(f"{expected['total']:,}")
@@ -75,8 +78,9 @@ def test_subdistrict_officer_sees_the_tree(desktop: Callable[[], Page], server: 
     shoot(page, "06-tree-desktop.png")
 
 
-def test_data_entry_cannot_export(desktop: Callable[[], Page], server: Server,
-                                  log_in: LogIn) -> None:
+def test_data_entry_cannot_export(
+    desktop: Callable[[], Page], server: Server, log_in: LogIn
+) -> None:
     page = desktop()
     log_in(page, "data_entry")
     page.goto("/registry/persons/")
@@ -104,8 +108,9 @@ def reveal_as_worker(page: Page, log_in: LogIn) -> dict[str, object]:
     return {"person_id": person_id, "reason": FALLBACK_REASON}
 
 
-def test_district_admin_reads_the_audit_log(desktop: Callable[[], Page], server: Server,
-                                            log_in: LogIn, shoot: Shoot) -> None:
+def test_district_admin_reads_the_audit_log(
+    desktop: Callable[[], Page], server: Server, log_in: LogIn, shoot: Shoot
+) -> None:
     revealed = server.state.get("revealed") or reveal_as_worker(desktop(), log_in)
 
     page = desktop()

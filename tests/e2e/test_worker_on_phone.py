@@ -94,8 +94,13 @@ GOOD = [
     ("诸葛文博", "男", resident_id("41010620010119655"), "13937120003", "青枫小区2号楼1单元201室"),
 ]
 BAD_ID_FIRST17 = "41010619781130264"
-BAD_ID = ("上官雨桐", "女", wrong_check_digit(BAD_ID_FIRST17), "13937120004",
-          "青枫小区2号楼2单元301室")
+BAD_ID = (
+    "上官雨桐",
+    "女",
+    wrong_check_digit(BAD_ID_FIRST17),
+    "13937120004",
+    "青枫小区2号楼2单元301室",
+)
 NAMELESS = ("", "男", resident_id("41010619660521413"), "13937120005", "青枫小区3号楼1单元101室")
 FIXED_NAME = "东方明远"
 HEADER = ["姓名", "性别", "身份证号", "联系电话", "现住址"]
@@ -128,16 +133,22 @@ def header_row(sheet: Worksheet, name: str) -> tuple[int, dict[str, int]]:
 
 
 def data_rows(sheet: Worksheet, after: int) -> list[int]:
-    return [r for r in range(after + 1, sheet.max_row + 1)
-            if any(c.value not in (None, "") for c in sheet[r])]
+    return [
+        r
+        for r in range(after + 1, sheet.max_row + 1)
+        if any(c.value not in (None, "") for c in sheet[r])
+    ]
 
 
 def expect_summary(page: Page, server: Server, **counts: int) -> None:
     summary = page.locator("#import-summary")
     expect(page.locator("#import-summary, #import-error")).to_be_visible(timeout=IMPORT_TIMEOUT)
     if page.locator("#import-error").count():
-        pytest.fail(f"the import failed: {page.locator('#import-error').inner_text()}\n"
-                    f"{server.last_traceback()}", pytrace=False)
+        pytest.fail(
+            f"the import failed: {page.locator('#import-error').inner_text()}\n"
+            f"{server.last_traceback()}",
+            pytrace=False,
+        )
     for key in ("rows", "created", "updated", "unchanged", "rejected", "warnings"):
         expect(summary.locator(f"[data-summary={key}]")).to_have_text(str(counts[key]))
 
@@ -173,7 +184,8 @@ def _quoted(text: str) -> str:
 
 def result_ids(page: Page) -> list[int]:
     hrefs = page.locator("#person-results a.list-group-item").evaluate_all(
-        "links => links.map(a => a.getAttribute('href'))")
+        "links => links.map(a => a.getAttribute('href'))"
+    )
     ids = []
     for href in hrefs:
         match = re.fullmatch(r"/registry/persons/(\d+)/", href)
@@ -182,8 +194,9 @@ def result_ids(page: Page) -> list[int]:
     return ids
 
 
-def test_search_person_file_and_reveal(phone: Page, server: Server, log_in: LogIn,
-                                       shoot: Shoot) -> None:
+def test_search_person_file_and_reveal(
+    phone: Page, server: Server, log_in: LogIn, shoot: Shoot
+) -> None:
     page = phone
     page.goto("/accounts/login/")
     expect(page.locator("#id_username")).to_be_visible()
@@ -194,8 +207,7 @@ def test_search_person_file_and_reveal(phone: Page, server: Server, log_in: LogI
     page.goto("/registry/persons/")
     expect(page.locator("#person-results a.list-group-item").first).to_be_visible()
     first_page = result_ids(page)
-    found = server.query(SEARCH_CANDIDATE, ids=first_page, community=COMMUNITY,
-                         page_size=PAGE_SIZE)
+    found = server.query(SEARCH_CANDIDATE, ids=first_page, community=COMMUNITY, page_size=PAGE_SIZE)
     assert first_page == found["first_page"]
     chosen = found["chosen"]
     assert chosen is not None, "no one on the first page shares initials with another community"
@@ -230,8 +242,9 @@ def test_search_person_file_and_reveal(phone: Page, server: Server, log_in: LogI
     shoot(page, "04-reveal.png")
 
 
-def test_ledger_in_fix_reimport_and_export(phone: Page, server: Server, log_in: LogIn,
-                                           shoot: Shoot, tmp_path: Path) -> None:
+def test_ledger_in_fix_reimport_and_export(
+    phone: Page, server: Server, log_in: LogIn, shoot: Shoot, tmp_path: Path
+) -> None:
     page = phone
     log_in(page, WORKER)
     ledger = write_ledger(tmp_path / f"{TITLE}.xlsx")
@@ -305,11 +318,18 @@ def check_export(path: Path, expected: list[dict[str, Any]], *, exporter: str) -
     assert isinstance(sheet, Worksheet)
     header, columns = header_row(sheet, "姓名")
     # "导出人：community_worker" (label and value in one cell) above the table.
-    above = [str(c.value) for row in sheet.iter_rows(max_row=header - 1) for c in row
-             if c.value is not None]
+    above = [
+        str(c.value)
+        for row in sheet.iter_rows(max_row=header - 1)
+        for c in row
+        if c.value is not None
+    ]
     assert any(re.fullmatch(rf"[^：:]+[：:]\s*{re.escape(exporter)}", v) for v in above), (
-        f"the exporter's username is not above the table: {above}")
+        f"the exporter's username is not above the table: {above}"
+    )
     id_column = columns["身份证号（脱敏）"]
-    rows = [(sheet.cell(r, columns["姓名"]).value, sheet.cell(r, id_column).value)
-            for r in data_rows(sheet, header)]
+    rows = [
+        (sheet.cell(r, columns["姓名"]).value, sheet.cell(r, id_column).value)
+        for r in data_rows(sheet, header)
+    ]
     assert rows == [(p["name"], masked(p["id_number"])) for p in expected]

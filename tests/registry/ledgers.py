@@ -20,8 +20,21 @@ from openpyxl.utils import get_column_letter
 from stdnum.cn.ric import calc_check_digit
 
 TITLE = "中安街社区居民信息登记表"
-HEADER = ["序号", "姓名", "性别", "身份证号", "出生日期", "联系电话", "小区", "楼栋", "单元",
-          "房号", "人员类别", "与户主关系", "备注"]
+HEADER = [
+    "序号",
+    "姓名",
+    "性别",
+    "身份证号",
+    "出生日期",
+    "联系电话",
+    "小区",
+    "楼栋",
+    "单元",
+    "房号",
+    "人员类别",
+    "与户主关系",
+    "备注",
+]
 
 
 @dataclass(frozen=True)
@@ -32,17 +45,22 @@ class Formula:
     value: object
 
 
-def rid(birth: str = "19900101", seq: int = 12, *, sex: str = "M",
-        region: str = "410106") -> str:
+def rid(birth: str = "19900101", seq: int = 12, *, sex: str = "M", region: str = "410106") -> str:
     """A valid resident identity number: region, birth date, sequence with the sex digit."""
     order = f"{seq:02d}{1 if sex == 'M' else 2}"
     body = f"{region}{birth}{order}"
     return body + calc_check_digit(body + "0")  # stdnum wants a check digit slot
 
 
-def xlsx(path: Path, rows: Sequence[Sequence[object]], *, header: Sequence[str] = HEADER,
-         title: str | None = TITLE, above: int = 0,
-         footer: Sequence[Sequence[object]] = ()) -> Path:
+def xlsx(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    *,
+    header: Sequence[str] = HEADER,
+    title: str | None = TITLE,
+    above: int = 0,
+    footer: Sequence[Sequence[object]] = (),
+) -> Path:
     """An .xlsx: `above` empty rows, a merged title row, the header, rows, footer lines."""
     book = openpyxl.Workbook()
     sheet = book.active
@@ -61,8 +79,13 @@ def xlsx(path: Path, rows: Sequence[Sequence[object]], *, header: Sequence[str] 
     return path
 
 
-def xlsx_with_formulas(path: Path, rows: Sequence[Sequence[object]], *,
-                       header: Sequence[str] = HEADER, title: str = TITLE) -> Path:
+def xlsx_with_formulas(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    *,
+    header: Sequence[str] = HEADER,
+    title: str = TITLE,
+) -> Path:
     """An .xlsx whose cells may be `Formula`s, written as Excel would (cached values)."""
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet()
@@ -81,8 +104,13 @@ def xlsx_with_formulas(path: Path, rows: Sequence[Sequence[object]], *,
     return path
 
 
-def xls(path: Path, rows: Sequence[Sequence[object]], *, header: Sequence[str] = HEADER,
-        title: str = TITLE) -> Path:
+def xls(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    *,
+    header: Sequence[str] = HEADER,
+    title: str = TITLE,
+) -> Path:
     """An old .xls (BIFF8), as many offices still keep them."""
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("Sheet1")
@@ -100,8 +128,14 @@ def xls(path: Path, rows: Sequence[Sequence[object]], *, header: Sequence[str] =
     return path
 
 
-def csv_file(path: Path, rows: Sequence[Sequence[object]], *, header: Sequence[str] = HEADER,
-             encoding: str = "utf-8-sig", delimiter: str = ",") -> Path:
+def csv_file(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    *,
+    header: Sequence[str] = HEADER,
+    encoding: str = "utf-8-sig",
+    delimiter: str = ",",
+) -> Path:
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(header)

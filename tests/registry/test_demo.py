@@ -39,8 +39,17 @@ EXPECTED_ACCOUNTS = {
     "grid_worker": ("grid_worker", "410106001001001"),
     "data_entry": ("data_entry", "410106001001"),
 }
-ALL_MODELS: list[type[models.Model]] = [Jurisdiction, Compound, Building, Unit, Household,
-                                        Person, Residence, User, AuditEntry]
+ALL_MODELS: list[type[models.Model]] = [
+    Jurisdiction,
+    Compound,
+    Building,
+    Unit,
+    Household,
+    Person,
+    Residence,
+    User,
+    AuditEntry,
+]
 
 
 @pytest.fixture
@@ -52,8 +61,10 @@ def loaded(db: Any) -> str:
 
 def _snapshot() -> dict[str, Any]:
     counts = {m.__name__: m._default_manager.count() for m in ALL_MODELS}
-    stamps = {m.__name__: m._default_manager.aggregate(t=models.Max("updated_at"))["t"]
-              for m in (Jurisdiction, Compound, Household, Person)}
+    stamps = {
+        m.__name__: m._default_manager.aggregate(t=models.Max("updated_at"))["t"]
+        for m in (Jurisdiction, Compound, Household, Person)
+    }
     passwords = dict(User.objects.values_list("username", "password"))
     return {"counts": counts, "stamps": stamps, "passwords": passwords}
 
@@ -77,14 +88,16 @@ def test_the_district_tree(loaded: str) -> None:
     # 2-4 grids under every community, coded under it and named 第一网格, 第二网格 ...
     grids: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for code, parent, name in Jurisdiction.objects.filter(level="grid").values_list(
-            "code", "parent_id", "name"):
+        "code", "parent_id", "name"
+    ):
         grids[parent].append((code, name))
     assert len(grids) == 64
     for community, children in grids.items():
         assert 2 <= len(children) <= 4
         ordinals = ["第一网格", "第二网格", "第三网格", "第四网格"]
-        assert sorted(children) == [(f"{community}{i + 1:03d}", ordinals[i])
-                                    for i in range(len(children))]
+        assert sorted(children) == [
+            (f"{community}{i + 1:03d}", ordinals[i]) for i in range(len(children))
+        ]
 
 
 def test_people_and_places_add_up(loaded: str) -> None:
@@ -94,8 +107,9 @@ def test_people_and_places_add_up(loaded: str) -> None:
     households = {h.pk: h for h in Household.objects.all()}
     empty = set(households) - set(Person.objects.values_list("household_id", flat=True))
     assert empty, "some households have nobody registered"
-    heads = Counter(Person.objects.filter(relation_to_head="户主")
-                    .values_list("household_id", flat=True))
+    heads = Counter(
+        Person.objects.filter(relation_to_head="户主").values_list("household_id", flat=True)
+    )
     assert set(heads) == set(households) - empty
     assert set(heads.values()) == {1}
     relations = set(Person.objects.values_list("relation_to_head", flat=True))
@@ -109,8 +123,9 @@ def test_people_and_places_add_up(loaded: str) -> None:
             assert compound.kind == Compound.Kind.VILLAGE_GROUP
             village = Jurisdiction.objects.get(code=household.community_code)
             assert village.kind == "village"
-            expected = derive.household_address(f"{village.name}{compound.name}", None, None,
-                                                household.name)
+            expected = derive.household_address(
+                f"{village.name}{compound.name}", None, None, household.name
+            )
         else:
             building, unit = household.building, household.unit
             assert unit is not None and building is not None
@@ -118,8 +133,9 @@ def test_people_and_places_add_up(loaded: str) -> None:
             assert building.name == derive.canonical_building(building.name)
             assert unit.name == derive.canonical_unit(unit.name)
             assert building.jurisdiction_code == household.jurisdiction_code
-            expected = derive.household_address(compound.name, building.name, unit.name,
-                                                household.name)
+            expected = derive.household_address(
+                compound.name, building.name, unit.name, household.name
+            )
         assert household.name == derive.canonical_room(household.name)
         assert household.address == expected
         assert compound.community_code == household.community_code
@@ -141,7 +157,10 @@ def test_every_person_lives_where_the_household_is(loaded: str) -> None:
         assert person.address == household.address
         residence = residences[person.pk]
         assert (residence.household_id, residence.jurisdiction_code, residence.address) == (
-            household.pk, household.jurisdiction_code, household.address)
+            household.pk,
+            household.jurisdiction_code,
+            household.address,
+        )
         assert residence.ended_at is None
         assert residence.started_at.date() >= person.birth_date - dt.timedelta(days=1)
 
@@ -151,7 +170,10 @@ def test_identity_numbers_are_valid_and_match(loaded: str) -> None:
     for person in Person.objects.all():
         search = derive.person_search_fields(person.name, person.id_number)
         assert (person.name_pinyin, person.name_initials, person.id_last4) == (
-            search["name_pinyin"], search["name_initials"], search["id_last4"])
+            search["name_pinyin"],
+            search["name_initials"],
+            search["id_last4"],
+        )
         assert 2 <= len(person.name) <= 4
         if person.id_number is None:
             assert person.needs_verification
@@ -164,7 +186,8 @@ def test_identity_numbers_are_valid_and_match(loaded: str) -> None:
         # stdnum wants the whole number and ignores its last character.
         assert calc_check_digit(number) == number[17], number
         assert dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])) == (
-            person.birth_date)
+            person.birth_date
+        )
         assert person.sex == ("M" if int(number[16]) % 2 else "F")
         numbers.append(number)
     assert len(numbers) == len(set(numbers))
@@ -211,13 +234,22 @@ def test_flags_follow_ages_and_sane_proportions(loaded: str) -> None:
 
 def test_proportions_at_scale() -> None:
     """The generator alone, big enough for the shares to settle."""
-    communities = [demo.CommunityInfo(d.code, d.name, d.kind, (f"{d.code}001", f"{d.code}002"))
-                   for d in district_divisions("410106") if d.level == "community"]
+    communities = [
+        demo.CommunityInfo(d.code, d.name, d.kind, (f"{d.code}001", f"{d.code}002"))
+        for d in district_divisions("410106")
+        if d.level == "community"
+    ]
     rows: dict[type[models.Model], list[tuple[Any, ...]]] = defaultdict(list)
     generator = demo.DemoGenerator(
-        persons=20_000, seed=3, today=dt.date(2025, 6, 30), communities=communities,
-        first_ids=dict.fromkeys(demo.COLUMNS, 1), existing_id_numbers=set(),
-        now_text="2025-06-30 00:00:00", sink=lambda model, row: rows[model].append(row))
+        persons=20_000,
+        seed=3,
+        today=dt.date(2025, 6, 30),
+        communities=communities,
+        first_ids=dict.fromkeys(demo.COLUMNS, 1),
+        existing_id_numbers=set(),
+        now_text="2025-06-30 00:00:00",
+        sink=lambda model, row: rows[model].append(row),
+    )
     counts = generator.run()
     column = {name: i for i, name in enumerate(demo.COLUMNS[Person])}
     people = rows[Person]
@@ -227,11 +259,15 @@ def test_proportions_at_scale() -> None:
         return sum(1 for p in among if p[column[flag]]) / len(among)
 
     elderly = [p for p in people if p[column["is_elderly"]]]
-    adults = [p for p in people if not p[column["is_elderly"]]
-              and p[column["birth_date"]] <= "2007-06-30"]
+    adults = [
+        p for p in people if not p[column["is_elderly"]] and p[column["birth_date"]] <= "2007-06-30"
+    ]
     over75 = [p for p in people if p[column["birth_date"]] <= "1950-06-30"]
-    women_20_40 = [p for p in people if p[column["sex"]] == "F"
-                   and "1985-06-30" <= p[column["birth_date"]] <= "2005-06-30"]
+    women_20_40 = [
+        p
+        for p in people
+        if p[column["sex"]] == "F" and "1985-06-30" <= p[column["birth_date"]] <= "2005-06-30"
+    ]
     assert 0.18 <= share("is_elderly") <= 0.21
     assert 0.045 <= share("is_infant") <= 0.065
     assert 0.26 <= share("is_chronically_ill", elderly) <= 0.34
@@ -252,15 +288,24 @@ def test_proportions_at_scale() -> None:
 
 
 def test_same_seed_same_rows() -> None:
-    communities = [demo.CommunityInfo(d.code, d.name, d.kind, (f"{d.code}001",))
-                   for d in district_divisions("410106") if d.level == "community"]
+    communities = [
+        demo.CommunityInfo(d.code, d.name, d.kind, (f"{d.code}001",))
+        for d in district_divisions("410106")
+        if d.level == "community"
+    ]
 
     def rows(seed: int) -> list[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
         demo.DemoGenerator(
-            persons=500, seed=seed, today=dt.date(2025, 6, 30), communities=communities,
-            first_ids=dict.fromkeys(demo.COLUMNS, 1), existing_id_numbers=set(),
-            now_text="2025-06-30 00:00:00", sink=lambda model, row: out.append(row)).run()
+            persons=500,
+            seed=seed,
+            today=dt.date(2025, 6, 30),
+            communities=communities,
+            first_ids=dict.fromkeys(demo.COLUMNS, 1),
+            existing_id_numbers=set(),
+            now_text="2025-06-30 00:00:00",
+            sink=lambda model, row: out.append(row),
+        ).run()
         return out
 
     assert rows(7) == rows(7)
@@ -274,7 +319,13 @@ def test_check_digits_agree_with_stdnum() -> None:
     for first17 in ("41010619891018331", "41272119600101001", "41010619900101123"):
         assert demo.resident_id_check_digit(first17) == calc_check_digit(first17 + "?")
     assert [demo.chinese_number(n) for n in (1, 4, 10, 12, 20, 23)] == [
-        "一", "四", "十", "十二", "二十", "二十三"]
+        "一",
+        "四",
+        "十",
+        "十二",
+        "二十",
+        "二十三",
+    ]
 
 
 def test_a_second_run_changes_nothing(loaded: str) -> None:
@@ -289,8 +340,7 @@ def test_one_audit_entry_for_the_load(loaded: str) -> None:
     entries = list(AuditEntry.objects.all())
     assert [e.action for e in entries] == ["registry.demo.loaded"]
     entry = entries[0]
-    assert (entry.actor_id, entry.reason, entry.jurisdiction_code) == (None, "demo data",
-                                                                      "410106")
+    assert (entry.actor_id, entry.reason, entry.jurisdiction_code) == (None, "demo data", "410106")
     assert entry.data["counts"]["persons"] == PERSONS
     assert verify_chain().ok
 
@@ -300,11 +350,18 @@ def test_new_rows_get_fresh_ids_after_the_load(loaded: str) -> None:
     household = Household.objects.order_by("id").last()
     assert household is not None
     room = Household.objects.create(
-        jurisdiction_code=household.jurisdiction_code, community_code=household.community_code,
-        compound=household.compound, name="9999", address="x")
+        jurisdiction_code=household.jurisdiction_code,
+        community_code=household.community_code,
+        compound=household.compound,
+        name="9999",
+        address="x",
+    )
     assert room.pk > household.pk
-    person = Person.objects.create(jurisdiction_code=household.jurisdiction_code,
-                                   community_code=household.community_code, name="新人")
+    person = Person.objects.create(
+        jurisdiction_code=household.jurisdiction_code,
+        community_code=household.community_code,
+        name="新人",
+    )
     assert person.pk > PERSONS
 
 
@@ -372,7 +429,8 @@ def test_a_failed_load_leaves_nothing(db: Any, monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(RuntimeError, match="disk full"):
         call_command("demo", persons=1000, stdout=StringIO())
     assert {m.__name__: m._default_manager.count() for m in ALL_MODELS} == dict.fromkeys(
-        (m.__name__ for m in ALL_MODELS), 0)
+        (m.__name__ for m in ALL_MODELS), 0
+    )
     assert not [t for t in threading.enumerate() if t.name == "demo-copy"]
     monkeypatch.setattr(demo.DemoGenerator, "_people", real_people)
     call_command("demo", persons=200, stdout=StringIO())

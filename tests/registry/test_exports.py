@@ -33,7 +33,9 @@ def _flat(rows: list[list[Any]]) -> str:
     return "\n".join(str(c) for row in rows for c in row if c is not None)
 
 
-def test_export_holds_what_the_list_shows_masked(world: Any, make_user: Callable[..., User]) -> None:
+def test_export_holds_what_the_list_shows_masked(
+    world: Any, make_user: Callable[..., User]
+) -> None:
     user = make_user("community_worker", COMMUNITY, username="worker1")
     client = Client()
     client.force_login(user)
@@ -59,8 +61,9 @@ def test_revealed_export_needs_a_reason(world: Any, make_user: Callable[..., Use
     refused = client.post(reverse("registry:person_export") + "?q=zs", {"reveal": "on"})
     assert refused.status_code == 302  # back to the list with a message
     assert AuditEntry.objects.filter(action="export.downloaded").count() == 0
-    response = client.post(reverse("registry:person_export") + "?q=zs",
-                           {"reveal": "on", "reason": "报送疾控中心"})
+    response = client.post(
+        reverse("registry:person_export") + "?q=zs", {"reveal": "on", "reason": "报送疾控中心"}
+    )
     text = _flat(_cells(response))
     assert ID_ZHANG in text and "13812345678" in text
     entry = AuditEntry.objects.get(action="export.downloaded")
@@ -74,9 +77,12 @@ def test_data_entry_cannot_export(world: Any, make_user: Callable[..., User]) ->
     assert AuditEntry.objects.filter(action__startswith="export").count() == 0
 
 
-def test_large_exports_run_in_the_background(world: Any, make_user: Callable[..., User],
-                                             settings: Any,
-                                             django_capture_on_commit_callbacks: Any) -> None:
+def test_large_exports_run_in_the_background(
+    world: Any,
+    make_user: Callable[..., User],
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     settings.FANGKONG_EXPORT_INLINE_ROWS = 1
     user = make_user("community_worker", COMMUNITY, username="worker3")
     client = Client()
@@ -91,5 +97,8 @@ def test_large_exports_run_in_the_background(world: Any, make_user: Callable[...
     download = client.get(reverse("core:job_download", kwargs={"job_id": job.pk}))
     text = _flat(_cells(download))
     assert "张三" in text and "李梅" in text and "隔壁" not in text
-    assert list(AuditEntry.objects.filter(action__startswith="export").order_by("id")
-                .values_list("action", flat=True)) == ["export.requested", "export.downloaded"]
+    assert list(
+        AuditEntry.objects.filter(action__startswith="export")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["export.requested", "export.downloaded"]

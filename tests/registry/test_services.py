@@ -52,8 +52,9 @@ def _names(people: Any) -> list[str]:
         ("4517", []),
     ],
 )
-def test_search_finds_only_within_scope(world: Any, worker: Scope, query: str,
-                                        names: list[str]) -> None:
+def test_search_finds_only_within_scope(
+    world: Any, worker: Scope, query: str, names: list[str]
+) -> None:
     found = selectors.person_list(scope=worker, filters=selectors.PersonFilters(query=query))
     assert _names(found) == names
 
@@ -77,13 +78,19 @@ def test_person_file_view_and_reveal_are_audited(world: Any, worker: Scope) -> N
     person = selectors.person_get(scope=worker, pk=mine.person.pk)
     assert person.id_number_masked == "4101**********123X"
     services.person_file_viewed(scope=worker, person=person)
-    value = services.person_reveal(scope=worker, person=person, field="id_number",
-                                   reason="核查推送名单")
+    value = services.person_reveal(
+        scope=worker, person=person, field="id_number", reason="核查推送名单"
+    )
     assert value == ID_ZHANG
-    actions = list(AuditEntry.objects.filter(object_id=str(person.pk))
-                   .order_by("id").values_list("action", "reason", "actor_name"))
-    assert actions[-2:] == [("registry.person.viewed", "", worker.actor_name),
-                            ("registry.person.revealed", "核查推送名单", worker.actor_name)]
+    actions = list(
+        AuditEntry.objects.filter(object_id=str(person.pk))
+        .order_by("id")
+        .values_list("action", "reason", "actor_name")
+    )
+    assert actions[-2:] == [
+        ("registry.person.viewed", "", worker.actor_name),
+        ("registry.person.revealed", "核查推送名单", worker.actor_name),
+    ]
     with pytest.raises(ApplicationError, match="reason"):
         services.person_reveal(scope=worker, person=person, field="phone", reason=" ")
     with pytest.raises(ApplicationError):
@@ -104,8 +111,9 @@ def test_a_place_with_people_is_retired_never_deleted(world: Any, worker: Scope)
     mine, _ = world
     with pytest.raises(ApplicationError, match="People are registered here"):
         services.place_set_active(scope=worker, place=mine.building, active=False)
-    empty = services.household_create(scope=worker, compound=mine.compound,
-                                      building=mine.building, unit=mine.unit, room="601")
+    empty = services.household_create(
+        scope=worker, compound=mine.compound, building=mine.building, unit=mine.unit, room="601"
+    )
     services.place_set_active(scope=worker, place=empty, active=False)
     assert Household.objects.get(pk=empty.pk).is_active is False
 
@@ -115,13 +123,17 @@ def test_rename_rewrites_addresses(world: Any, worker: Scope) -> None:
     services.place_rename(scope=worker, place=mine.compound, name="金华新村")
     services.place_rename(scope=worker, place=mine.building, name="8栋")
     assert Person.objects.get(pk=mine.person.pk).address == "金华新村8号楼2单元501室"
-    assert selectors.person_list(scope=worker, filters=selectors.PersonFilters(
-        query="金华新村")).count() == 2
+    assert (
+        selectors.person_list(
+            scope=worker, filters=selectors.PersonFilters(query="金华新村")
+        ).count()
+        == 2
+    )
 
 
-def test_moving_a_compound_to_a_grid_moves_everything_below(world: Any, worker: Scope,
-                                                             make_user: Callable[..., User],
-                                                             scope_of: Callable[..., Scope]) -> None:
+def test_moving_a_compound_to_a_grid_moves_everything_below(
+    world: Any, worker: Scope, make_user: Callable[..., User], scope_of: Callable[..., Scope]
+) -> None:
     mine, _ = world
     grid_worker = scope_of(make_user("grid_worker", GRID))
     assert selectors.person_list(scope=grid_worker).count() == 0
@@ -142,17 +154,26 @@ def test_grids(world: Any, worker: Scope) -> None:
 
 def test_person_create_and_update(world: Any, worker: Scope) -> None:
     mine, _ = world
-    person = services.person_create(scope=worker, household=mine.household, name="单雄信",
-                                    id_number=ID_LI.lower(), phone="+86 136 0000 1234")
+    person = services.person_create(
+        scope=worker,
+        household=mine.household,
+        name="单雄信",
+        id_number=ID_LI.lower(),
+        phone="+86 136 0000 1234",
+    )
     assert (person.name_initials, person.id_last4, person.phone, person.sex) == (
-        "sxx", "0020", "13600001234", "F")
+        "sxx",
+        "0020",
+        "13600001234",
+        "F",
+    )
     assert Residence.objects.filter(person=person).count() == 1
     with pytest.raises(ApplicationError, match="already registered"):
-        services.person_create(scope=worker, household=mine.household, name="重复",
-                               id_number=ID_LI)
+        services.person_create(scope=worker, household=mine.household, name="重复", id_number=ID_LI)
     with pytest.raises(ApplicationError) as bad:
-        services.person_create(scope=worker, household=mine.household, name="坏号",
-                               id_number="410106199001011234")
+        services.person_create(
+            scope=worker, household=mine.household, name="坏号", id_number="410106199001011234"
+        )
     assert bad.value.errors[0].field == "id_number"
     services.person_update(scope=worker, person=person, phone="13600009999", is_disabled=True)
     entry = AuditEntry.objects.filter(action="registry.person.updated").latest("id")
@@ -161,25 +182,31 @@ def test_person_create_and_update(world: Any, worker: Scope) -> None:
     assert without_id.needs_verification is True
 
 
-def test_transfer_between_communities_needs_the_subdistrict(world: Any, worker: Scope,
-                                                            officer: Scope) -> None:
+def test_transfer_between_communities_needs_the_subdistrict(
+    world: Any, worker: Scope, officer: Scope
+) -> None:
     mine, other = world
     with pytest.raises(NotFound):
-        services.person_move(scope=worker, person=mine.person, household=other.household,
-                             reason="搬家")
-    services.person_move(scope=officer, person=mine.person, household=other.household,
-                         reason="搬家到安阳路社区")
+        services.person_move(
+            scope=worker, person=mine.person, household=other.household, reason="搬家"
+        )
+    services.person_move(
+        scope=officer, person=mine.person, household=other.household, reason="搬家到安阳路社区"
+    )
     moved = Person.objects.get(pk=mine.person.pk)
     assert (moved.community_code, moved.household_id) == (SIBLING, other.household.pk)
-    history = [(r.jurisdiction_code, r.ended_at is None)
-               for r in Residence.objects.filter(person=moved).order_by("started_at")]
+    history = [
+        (r.jurisdiction_code, r.ended_at is None)
+        for r in Residence.objects.filter(person=moved).order_by("started_at")
+    ]
     assert history == [(COMMUNITY, False), (SIBLING, True)]
     with pytest.raises(NotFound):
         selectors.person_get(scope=worker, pk=moved.pk)
 
 
-def test_viewers_cannot_write(world: Any, make_user: Callable[..., User],
-                              scope_of: Callable[..., Scope]) -> None:
+def test_viewers_cannot_write(
+    world: Any, make_user: Callable[..., User], scope_of: Callable[..., Scope]
+) -> None:
     mine, _ = world
     viewer = scope_of(make_user("community_viewer", COMMUNITY))
     before = AuditEntry.objects.count()
@@ -204,4 +231,6 @@ def test_timeline_providers_are_pluggable(world: Any, worker: Scope) -> None:
         timeline.unregister("test")
     assert sorted(e.source for e in events) == ["registry", "registry", "test"]
     assert [e.source for e in timeline.events_for(scope=worker, person=mine.person)] == [
-        "registry", "registry"]
+        "registry",
+        "registry",
+    ]

@@ -31,10 +31,14 @@ class ApiRoute:
 API_ROUTES = [
     ApiRoute("GET", "/persons", lambda s: "/api/v1/persons?q=", is_object=False),
     ApiRoute("GET", "/persons/{person_id}", lambda s: f"/api/v1/persons/{s.person.pk}"),
-    ApiRoute("POST", "/persons/{person_id}/reveal",
-             lambda s: f"/api/v1/persons/{s.person.pk}/reveal",
-             body={"field": "phone", "reason": "电话核实"}, without_perm="community_viewer",
-             writes=True),
+    ApiRoute(
+        "POST",
+        "/persons/{person_id}/reveal",
+        lambda s: f"/api/v1/persons/{s.person.pk}/reveal",
+        body={"field": "phone", "reason": "电话核实"},
+        without_perm="community_viewer",
+        writes=True,
+    ),
     ApiRoute("GET", "/jurisdictions/{code}", lambda s: f"/api/v1/jurisdictions/{COMMUNITY}"),
 ]
 API_PUBLIC = {("POST", "/auth/token")}
@@ -48,8 +52,9 @@ USERS = {
 
 
 @pytest.fixture
-def api_world(tree: Any, make_user: Callable[..., User],
-              system_scope: Scope) -> tuple[Side, Side, dict[str, str]]:
+def api_world(
+    tree: Any, make_user: Callable[..., User], system_scope: Scope
+) -> tuple[Side, Side, dict[str, str]]:
     mine, other = build_world(system_scope)
     tokens = {}
     for key, (role, code) in USERS.items():
@@ -62,8 +67,12 @@ def _call(route: ApiRoute, side: Side, token: str | None) -> Any:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     client = Client()
     if route.method == "POST":
-        return client.post(route.url(side), json.dumps(route.body or {}),
-                           content_type="application/json", **headers)
+        return client.post(
+            route.url(side),
+            json.dumps(route.body or {}),
+            content_type="application/json",
+            **headers,
+        )
     return client.get(route.url(side), **headers)
 
 
@@ -76,9 +85,12 @@ def _assert_problem(response: Any, status: int, code: str) -> None:
     assert set(body) == {"type", "title", "status", "code", "detail", "errors"}
 
 
-CASES = [(r, who) for r in API_ROUTES for who in ("anonymous", "bad_token", "sibling",
-                                                    "without_perm", "allowed", "parent")
-         if who != "without_perm" or r.without_perm]
+CASES = [
+    (r, who)
+    for r in API_ROUTES
+    for who in ("anonymous", "bad_token", "sibling", "without_perm", "allowed", "parent")
+    if who != "without_perm" or r.without_perm
+]
 
 
 @pytest.mark.parametrize(("route", "who"), CASES, ids=[f"{r.method}{r.path}-{w}" for r, w in CASES])

@@ -50,7 +50,7 @@ def test_public_views_are_marked() -> None:
 
 
 def _api_operations() -> list[tuple[str, str, Any]]:
-    get_resolver().url_patterns  # building the URLs binds every operation to the API's auth
+    _ = get_resolver().url_patterns  # building the URLs binds every operation to the API's auth
     ops = []
     for _prefix, router in api._routers:
         for path, path_view in router.path_operations.items():

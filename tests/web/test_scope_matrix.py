@@ -62,62 +62,148 @@ def _post(**extra: Any) -> dict[str, Any]:
 ROUTES: list[Route] = [
     Route("home", is_object=False, without_perm=None, ok=frozenset({302})),
     Route("registry:tree", is_object=False, without_perm="no_role_user", ok=frozenset({302})),
-    Route("registry:jurisdiction", kwargs=lambda w: {"code": COMMUNITY}, without_perm="no_role_user"),
-    Route("registry:grid_create", kwargs=lambda w: {"code": COMMUNITY},
-          data=lambda w: {"name": "第九网格"}, **_post()),
-    Route("registry:compound_create", kwargs=lambda w: {"code": COMMUNITY},
-          data=lambda w: {"name": "新建小区", "kind": "compound"}, **_post()),
-    Route("registry:jurisdiction_action", kwargs=lambda w: {"code": GRID, "action": "rename"},
-          data=lambda w: {"name": "改名网格"}, **_post()),
-    Route("registry:compound", kwargs=lambda w: {"pk": w.mine.compound.pk}, without_perm="no_role_user"),
-    Route("registry:building", kwargs=lambda w: {"pk": w.mine.building.pk}, without_perm="no_role_user"),
+    Route(
+        "registry:jurisdiction", kwargs=lambda w: {"code": COMMUNITY}, without_perm="no_role_user"
+    ),
+    Route(
+        "registry:grid_create",
+        kwargs=lambda w: {"code": COMMUNITY},
+        data=lambda w: {"name": "第九网格"},
+        **_post(),
+    ),
+    Route(
+        "registry:compound_create",
+        kwargs=lambda w: {"code": COMMUNITY},
+        data=lambda w: {"name": "新建小区", "kind": "compound"},
+        **_post(),
+    ),
+    Route(
+        "registry:jurisdiction_action",
+        kwargs=lambda w: {"code": GRID, "action": "rename"},
+        data=lambda w: {"name": "改名网格"},
+        **_post(),
+    ),
+    Route(
+        "registry:compound",
+        kwargs=lambda w: {"pk": w.mine.compound.pk},
+        without_perm="no_role_user",
+    ),
+    Route(
+        "registry:building",
+        kwargs=lambda w: {"pk": w.mine.building.pk},
+        without_perm="no_role_user",
+    ),
     Route("registry:unit", kwargs=lambda w: {"pk": w.mine.unit.pk}, without_perm="no_role_user"),
-    Route("registry:household", kwargs=lambda w: {"pk": w.mine.household.pk}, without_perm="no_role_user"),
-    Route("registry:person_create", kwargs=lambda w: {"pk": w.mine.household.pk},
-          data=lambda w: {"name": "新来的", "phone": "13600001234"}, **_post()),
-    Route("registry:place_add",
-          kwargs=lambda w: {"kind": "compound", "pk": w.mine.compound.pk, "child": "building"},
-          data=lambda w: {"name": "9"}, **_post()),
-    Route("registry:place_action",
-          kwargs=lambda w: {"kind": "building", "pk": w.mine.building.pk, "action": "rename"},
-          data=lambda w: {"name": "7"}, **_post()),
+    Route(
+        "registry:household",
+        kwargs=lambda w: {"pk": w.mine.household.pk},
+        without_perm="no_role_user",
+    ),
+    Route(
+        "registry:person_create",
+        kwargs=lambda w: {"pk": w.mine.household.pk},
+        data=lambda w: {"name": "新来的", "phone": "13600001234"},
+        **_post(),
+    ),
+    Route(
+        "registry:place_add",
+        kwargs=lambda w: {"kind": "compound", "pk": w.mine.compound.pk, "child": "building"},
+        data=lambda w: {"name": "9"},
+        **_post(),
+    ),
+    Route(
+        "registry:place_action",
+        kwargs=lambda w: {"kind": "building", "pk": w.mine.building.pk, "action": "rename"},
+        data=lambda w: {"name": "7"},
+        **_post(),
+    ),
     Route("registry:persons", is_object=False, without_perm="no_role_user"),
     Route("registry:person_export", is_object=False, without_perm="data_entry"),
-    Route("registry:person", kwargs=lambda w: {"pk": w.mine.person.pk}, without_perm="no_role_user"),
-    Route("registry:person_reveal", kwargs=lambda w: {"pk": w.mine.person.pk},
-          data=lambda w: {"field": "id_number", "reason": "核查推送名单"}, method="POST",
-          without_perm="data_entry", writes=True),
-    Route("registry:person_edit", kwargs=lambda w: {"pk": w.mine.person.pk},
-          data=lambda w: {"name": "张三丰"}, **_post()),
-    Route("registry:person_move", kwargs=lambda w: {"pk": w.mine.housemate.pk},
-          data=lambda w: {"household": w.spare_household.pk, "reason": "搬到隔壁房间"}, **_post()),
+    Route(
+        "registry:person", kwargs=lambda w: {"pk": w.mine.person.pk}, without_perm="no_role_user"
+    ),
+    Route(
+        "registry:person_reveal",
+        kwargs=lambda w: {"pk": w.mine.person.pk},
+        data=lambda w: {"field": "id_number", "reason": "核查推送名单"},
+        method="POST",
+        without_perm="data_entry",
+        writes=True,
+    ),
+    Route(
+        "registry:person_edit",
+        kwargs=lambda w: {"pk": w.mine.person.pk},
+        data=lambda w: {"name": "张三丰"},
+        **_post(),
+    ),
+    Route(
+        "registry:person_move",
+        kwargs=lambda w: {"pk": w.mine.housemate.pk},
+        data=lambda w: {"household": w.spare_household.pk, "reason": "搬到隔壁房间"},
+        **_post(),
+    ),
     Route("registry:import", is_object=False, without_perm="community_viewer"),
-    Route("registry:import_status", kwargs=lambda w: {"job_id": w.import_job.pk},
-          without_perm="community_viewer", parent_ok=frozenset({404})),
-    Route("registry:import_rejected", kwargs=lambda w: {"job_id": w.import_job.pk},
-          without_perm="community_viewer", parent_ok=frozenset({404})),
-    Route("core:audit", is_object=False, without_perm="community_worker", allowed="district_viewer",
-          sibling="sibling_worker", parent=None),
-    Route("core:job", kwargs=lambda w: {"job_id": w.job.pk}, without_perm=None,
-          parent_ok=frozenset({404})),
-    Route("core:job_download", kwargs=lambda w: {"job_id": w.job.pk}, without_perm=None,
-          parent_ok=frozenset({404}), ok=frozenset({200})),
+    Route(
+        "registry:import_status",
+        kwargs=lambda w: {"job_id": w.import_job.pk},
+        without_perm="community_viewer",
+        parent_ok=frozenset({404}),
+    ),
+    Route(
+        "registry:import_rejected",
+        kwargs=lambda w: {"job_id": w.import_job.pk},
+        without_perm="community_viewer",
+        parent_ok=frozenset({404}),
+    ),
+    Route(
+        "core:audit",
+        is_object=False,
+        without_perm="community_worker",
+        allowed="district_viewer",
+        sibling="sibling_worker",
+        parent=None,
+    ),
+    Route(
+        "core:job",
+        kwargs=lambda w: {"job_id": w.job.pk},
+        without_perm=None,
+        parent_ok=frozenset({404}),
+    ),
+    Route(
+        "core:job_download",
+        kwargs=lambda w: {"job_id": w.job.pk},
+        without_perm=None,
+        parent_ok=frozenset({404}),
+        ok=frozenset({200}),
+    ),
     Route("accounts:me", is_object=False, without_perm=None),
     Route("accounts:password_change", is_object=False, without_perm=None),
     Route("accounts:totp_setup", is_object=False, without_perm=None),
     Route("accounts:users", is_object=False, without_perm="data_entry"),
-    Route("accounts:user_create", is_object=False, without_perm="community_worker",
-          allowed="subdistrict_officer", sibling="town_officer", parent="district_admin_nototp"),
-    Route("accounts:user_edit", kwargs=lambda w: {"user_id": w.users["community_viewer"].pk},
-          without_perm="community_worker", allowed="subdistrict_officer", sibling="town_officer",
-          parent="district_admin_nototp"),
+    Route(
+        "accounts:user_create",
+        is_object=False,
+        without_perm="community_worker",
+        allowed="subdistrict_officer",
+        sibling="town_officer",
+        parent="district_admin_nototp",
+    ),
+    Route(
+        "accounts:user_edit",
+        kwargs=lambda w: {"user_id": w.users["community_viewer"].pk},
+        without_perm="community_worker",
+        allowed="subdistrict_officer",
+        sibling="town_officer",
+        parent="district_admin_nototp",
+    ),
 ]
 
 # Reachable without logging in (and the reason).
 PUBLIC = {
     "healthz": "health check for the load balancer",
     "set_language": "language switch",
-    "accounts:login": "login", "accounts:login_totp": "second login step",
+    "accounts:login": "login",
+    "accounts:login_totp": "second login step",
     "accounts:logout": "logout",
 }
 
@@ -134,8 +220,14 @@ USERS = {
 
 
 @pytest.fixture
-def world(tree: Any, make_user: Callable[..., User], system_scope: Scope, settings: Any,
-          tmp_path: Any, django_capture_on_commit_callbacks: Any) -> World:
+def world(
+    tree: Any,
+    make_user: Callable[..., User],
+    system_scope: Scope,
+    settings: Any,
+    tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> World:
     settings.FANGKONG_TOTP_REQUIRED_LEVELS = set()  # the matrix is about scope, not login
     settings.VAR_DIR = tmp_path
     mine, other = build_world(system_scope)
@@ -150,8 +242,9 @@ def world(tree: Any, make_user: Callable[..., User], system_scope: Scope, settin
     worker_scope = scope_for_user(worker)
     assert worker_scope is not None
     with django_capture_on_commit_callbacks(execute=True):
-        job = exports.export_enqueue(scope=worker_scope, name="persons",
-                                     params={"status": "active"})
+        job = exports.export_enqueue(
+            scope=worker_scope, name="persons", params={"status": "active"}
+        )
     job.refresh_from_db()
     assert job.status == Job.Status.DONE
     with django_capture_on_commit_callbacks(execute=True):
@@ -161,8 +254,13 @@ def world(tree: Any, make_user: Callable[..., User], system_scope: Scope, settin
     assert import_job.result["rejected"], "the fixture needs a rejected row"
     from fangkong.registry import services
 
-    spare = services.household_create(scope=system_scope, compound=mine.compound,
-                                      building=mine.building, unit=mine.unit, room="502")
+    spare = services.household_create(
+        scope=system_scope,
+        compound=mine.compound,
+        building=mine.building,
+        unit=mine.unit,
+        room="502",
+    )
     return World(mine, other, users, job, import_job, spare)
 
 
@@ -200,20 +298,30 @@ def _content(response: Any) -> str:
             import openpyxl
 
             book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
-            return "\n".join(str(v) for ws in book for row in ws.iter_rows(values_only=True)
-                             for v in row if v is not None)
+            return "\n".join(
+                str(v)
+                for ws in book
+                for row in ws.iter_rows(values_only=True)
+                for v in row
+                if v is not None
+            )
         return body.decode("utf-8", "replace")
     return response.content.decode("utf-8", "replace")
 
 
 def _applies(route: Route, who: str) -> bool:
-    return not ((who == "without_perm" and route.without_perm is None)
-                or (who == "parent" and route.parent is None))
+    return not (
+        (who == "without_perm" and route.without_perm is None)
+        or (who == "parent" and route.parent is None)
+    )
 
 
-CASES = [(r, who) for r in ROUTES
-         for who in ("anonymous", "sibling", "without_perm", "allowed", "parent")
-         if _applies(r, who)]
+CASES = [
+    (r, who)
+    for r in ROUTES
+    for who in ("anonymous", "sibling", "without_perm", "allowed", "parent")
+    if _applies(r, who)
+]
 
 
 @pytest.mark.parametrize(("route", "who"), CASES, ids=[f"{r.name}-{w}" for r, w in CASES])

@@ -41,18 +41,23 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, null=True, related_name="users",
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="users",
         verbose_name=_("jurisdiction"),
     )
     jurisdiction_code = models.CharField(max_length=15, blank=True, db_index=True)
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, null=True, related_name="users",
-                             verbose_name=_("role"))
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, null=True, related_name="users", verbose_name=_("role")
+    )
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_confirmed = models.BooleanField(default=False)
-    created_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
-    objects = ScopedUserManager()
+    objects = ScopedUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")

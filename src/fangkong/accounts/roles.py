@@ -34,24 +34,55 @@ _WORK = _READ | {P.PLACE_MANAGE, P.PERSON_EDIT, P.PERSON_REVEAL, P.PERSON_IMPORT
 ROLES: dict[str, RoleSpec] = {
     spec.code: spec
     for spec in [
-        RoleSpec("district_admin", _("District administrator"), frozenset({Level.DISTRICT}),
-                 frozenset(Perm)),
-        RoleSpec("district_viewer", _("District viewer"), frozenset({Level.DISTRICT}),
-                 _READ | {P.EXPORT, P.USER_VIEW, P.AUDIT_VIEW}),
-        RoleSpec("subdistrict_officer", _("Subdistrict officer"),
-                 frozenset({Level.SUBDISTRICT}),
-                 _WORK | {P.PERSON_TRANSFER, P.USER_VIEW, P.USER_MANAGE}),
-        RoleSpec("subdistrict_viewer", _("Subdistrict viewer"), frozenset({Level.SUBDISTRICT}),
-                 _READ | {P.EXPORT, P.USER_VIEW}),
-        RoleSpec("community_worker", _("Community worker"), frozenset({Level.COMMUNITY}),
-                 _WORK | {P.USER_VIEW}),
-        RoleSpec("community_viewer", _("Community viewer"), frozenset({Level.COMMUNITY}),
-                 _READ | {P.EXPORT}),
-        RoleSpec("grid_worker", _("Grid worker"), frozenset({Level.GRID, Level.COMMUNITY}),
-                 _READ | {P.PERSON_EDIT, P.PERSON_REVEAL, P.EXPORT}),
-        RoleSpec("data_entry", _("Data entry"),
-                 frozenset({Level.COMMUNITY, Level.SUBDISTRICT, Level.DISTRICT}),
-                 _READ | {P.PERSON_EDIT, P.PERSON_IMPORT}, can_export=False),
+        RoleSpec(
+            "district_admin",
+            _("District administrator"),
+            frozenset({Level.DISTRICT}),
+            frozenset(Perm),
+        ),
+        RoleSpec(
+            "district_viewer",
+            _("District viewer"),
+            frozenset({Level.DISTRICT}),
+            _READ | {P.EXPORT, P.USER_VIEW, P.AUDIT_VIEW},
+        ),
+        RoleSpec(
+            "subdistrict_officer",
+            _("Subdistrict officer"),
+            frozenset({Level.SUBDISTRICT}),
+            _WORK | {P.PERSON_TRANSFER, P.USER_VIEW, P.USER_MANAGE},
+        ),
+        RoleSpec(
+            "subdistrict_viewer",
+            _("Subdistrict viewer"),
+            frozenset({Level.SUBDISTRICT}),
+            _READ | {P.EXPORT, P.USER_VIEW},
+        ),
+        RoleSpec(
+            "community_worker",
+            _("Community worker"),
+            frozenset({Level.COMMUNITY}),
+            _WORK | {P.USER_VIEW},
+        ),
+        RoleSpec(
+            "community_viewer",
+            _("Community viewer"),
+            frozenset({Level.COMMUNITY}),
+            _READ | {P.EXPORT},
+        ),
+        RoleSpec(
+            "grid_worker",
+            _("Grid worker"),
+            frozenset({Level.GRID, Level.COMMUNITY}),
+            _READ | {P.PERSON_EDIT, P.PERSON_REVEAL, P.EXPORT},
+        ),
+        RoleSpec(
+            "data_entry",
+            _("Data entry"),
+            frozenset({Level.COMMUNITY, Level.SUBDISTRICT, Level.DISTRICT}),
+            _READ | {P.PERSON_EDIT, P.PERSON_IMPORT},
+            can_export=False,
+        ),
     ]
 }
 

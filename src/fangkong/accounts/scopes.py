@@ -19,7 +19,10 @@ def scope_for_user(user: Any) -> Scope | None:
     role = user.role
     perms = {p for p in role.permissions if p in Perm._value2member_map_}
     scope = Scope.for_user(
-        actor_id=user.pk, actor_name=user.username, code=user.jurisdiction_code, perms=perms,
+        actor_id=user.pk,
+        actor_name=user.username,
+        code=user.jurisdiction_code,
+        perms=perms,
     )
     if not role.can_export:
         object.__setattr__(scope, "can_export", False)

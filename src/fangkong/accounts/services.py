@@ -70,8 +70,9 @@ def user_for_token(key: str) -> User | None:
 
 
 @transaction.atomic
-def token_issue(*, user: User, totp: str | None, remote_addr: str = "",
-                name: str = "api") -> tuple[str, dt.datetime]:
+def token_issue(
+    *, user: User, totp: str | None, remote_addr: str = "", name: str = "api"
+) -> tuple[str, dt.datetime]:
     """A new bearer token for an authenticated user; TOTP accounts give their code too."""
     if requires_totp(user) or user.totp_confirmed:
         if not user.totp_confirmed:
@@ -82,11 +83,17 @@ def token_issue(*, user: User, totp: str | None, remote_addr: str = "",
             raise PermissionDenied(_("A valid two-factor code is required."))
     key = ApiToken.new_key()
     expires = timezone.now() + TOKEN_LIFETIME
-    token = ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), prefix=key[3:9],
-                                    name=name, expires_at=expires)
+    token = ApiToken.objects.create(
+        user=user, key_hash=ApiToken.hash_key(key), prefix=key[3:9], name=name, expires_at=expires
+    )
     scope = Scope(actor_id=user.pk, actor_name=user.username, code=user.jurisdiction_code)
-    audit.record(scope, "accounts.token.issued", token, jurisdiction_code=user.jurisdiction_code,
-                 remote_addr=remote_addr)
+    audit.record(
+        scope,
+        "accounts.token.issued",
+        token,
+        jurisdiction_code=user.jurisdiction_code,
+        remote_addr=remote_addr,
+    )
     return key, expires
 
 
@@ -95,37 +102,64 @@ def _check_assignable(scope: Scope, *, jurisdiction: Jurisdiction, role: Role) -
     scope.require(Perm.USER_MANAGE, at=jurisdiction.code)
     spec = ROLES.get(role.code)
     if spec is None:
-        raise ApplicationError(_("Unknown role."), errors=[FieldError("role", "invalid", _("Unknown role."))])
+        raise ApplicationError(
+            _("Unknown role."), errors=[FieldError("role", "invalid", _("Unknown role."))]
+        )
     if not scope.is_system and not set(spec.perms) <= set(scope.perms):
         raise PermissionDenied(_("You cannot give a role with permissions you do not have."))
     if level_of(jurisdiction.code) not in spec.levels:
         raise ApplicationError(
             _("This role cannot be given at this level of jurisdiction."),
-            errors=[FieldError("role", "level", _("This role cannot be given at this level of jurisdiction."))],
+            errors=[
+                FieldError(
+                    "role", "level", _("This role cannot be given at this level of jurisdiction.")
+                )
+            ],
         )
 
 
 @transaction.atomic
-def user_create(*, scope: Scope, username: str, password: str, full_name: str,
-                jurisdiction_code: str, role_code: str, phone: str = "") -> User:
+def user_create(
+    *,
+    scope: Scope,
+    username: str,
+    password: str,
+    full_name: str,
+    jurisdiction_code: str,
+    role_code: str,
+    phone: str = "",
+) -> User:
     jurisdiction = Jurisdiction.objects.within(scope).filter(code=jurisdiction_code).first()
     if jurisdiction is None:
         raise NotFound(_("Jurisdiction not found."))
     role = Role.objects.filter(code=role_code).first()
     if role is None:
-        raise ApplicationError(_("Unknown role."), errors=[FieldError("role", "invalid", _("Unknown role."))])
+        raise ApplicationError(
+            _("Unknown role."), errors=[FieldError("role", "invalid", _("Unknown role."))]
+        )
     _check_assignable(scope, jurisdiction=jurisdiction, role=role)
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(
             _("This username is taken."),
             errors=[FieldError("username", "taken", _("This username is taken."))],
         )
-    user = User(username=username, full_name=full_name, phone=phone, jurisdiction=jurisdiction,
-                jurisdiction_code=jurisdiction.code, role=role, created_by_id=scope.actor_id)
+    user = User(
+        username=username,
+        full_name=full_name,
+        phone=phone,
+        jurisdiction=jurisdiction,
+        jurisdiction_code=jurisdiction.code,
+        role=role,
+        created_by_id=scope.actor_id,
+    )
     _set_password(user, password)
     user.save()
-    audit.record(scope, "accounts.user.created", user,
-                 data={"role": role.code, "jurisdiction": jurisdiction.code})
+    audit.record(
+        scope,
+        "accounts.user.created",
+        user,
+        data={"role": role.code, "jurisdiction": jurisdiction.code},
+    )
     return user
 
 
@@ -139,9 +173,16 @@ def _set_password(user: User, password: str) -> None:
 
 
 @transaction.atomic
-def user_update(*, scope: Scope, user: User, full_name: str | None = None,
-                phone: str | None = None, jurisdiction_code: str | None = None,
-                role_code: str | None = None, is_active: bool | None = None) -> User:
+def user_update(
+    *,
+    scope: Scope,
+    user: User,
+    full_name: str | None = None,
+    phone: str | None = None,
+    jurisdiction_code: str | None = None,
+    role_code: str | None = None,
+    is_active: bool | None = None,
+) -> User:
     scope.require(Perm.USER_MANAGE, at=user.jurisdiction_code)
     if user.pk == scope.actor_id and (
         (jurisdiction_code and jurisdiction_code != user.jurisdiction_code)
@@ -185,8 +226,10 @@ def user_reset_password(*, scope: Scope, user: User, password: str) -> User:
 @transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str) -> User:
     if not user.check_password(old_password):
-        raise ApplicationError(_("The current password is wrong."),
-                               errors=[FieldError("old_password", "wrong", _("The current password is wrong."))])
+        raise ApplicationError(
+            _("The current password is wrong."),
+            errors=[FieldError("old_password", "wrong", _("The current password is wrong."))],
+        )
     _set_password(user, new_password)
     user.save(update_fields=["password"])
     scope = Scope(actor_id=user.pk, actor_name=user.username, code=user.jurisdiction_code)
@@ -205,8 +248,14 @@ def totp_uri(user: User, secret: str) -> str:
 @transaction.atomic
 def totp_enable(*, user: User, secret: str, code: str) -> User:
     if not pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
-        raise ApplicationError(_("The code does not match; check the time on your phone."),
-                               errors=[FieldError("code", "wrong", _("The code does not match; check the time on your phone."))])
+        raise ApplicationError(
+            _("The code does not match; check the time on your phone."),
+            errors=[
+                FieldError(
+                    "code", "wrong", _("The code does not match; check the time on your phone.")
+                )
+            ],
+        )
     user.totp_secret, user.totp_confirmed = secret, True
     user.save(update_fields=["totp_secret", "totp_confirmed"])
     scope = Scope(actor_id=user.pk, actor_name=user.username, code=user.jurisdiction_code)

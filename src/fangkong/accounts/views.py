@@ -47,8 +47,9 @@ def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.cleaned_data["username"],
-                            password=form.cleaned_data["password"])
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         if user is None:
             if getattr(request, "axes_locked_out", False):
                 return lockout_response(request)
@@ -95,15 +96,19 @@ def login_totp(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login_totp.html", context)
 
 
-def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any,
-                     **kwargs: Any) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     if request.path.startswith("/api/"):
         from django.http import JsonResponse
 
         from fangkong.core.errors import ErrorCode, Problem
 
-        body = Problem(status=429, code=ErrorCode.LOCKED_OUT,
-                       title=_("Too many failed logins; this account is locked for a while."))
+        body = Problem(
+            status=429,
+            code=ErrorCode.LOCKED_OUT,
+            title=_("Too many failed logins; this account is locked for a while."),
+        )
         return JsonResponse(body.as_dict(), status=429, content_type="application/problem+json")
     return render(request, "accounts/locked_out.html", status=429)
 
@@ -117,9 +122,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @scoped
 def me(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/me.html", {"account": request.user,
-                                                "tokens": request.user.api_tokens.filter(  # type: ignore[union-attr]
-                                                    revoked_at__isnull=True)})
+    return render(
+        request,
+        "accounts/me.html",
+        {
+            "account": request.user,
+            "tokens": request.user.api_tokens.filter(  # type: ignore[union-attr]
+                revoked_at__isnull=True
+            ),
+        },
+    )
 
 
 @scoped
@@ -127,9 +139,11 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.password_change(user=request.user,  # type: ignore[arg-type]
-                                            old_password=form.cleaned_data["old_password"],
-                                            new_password=form.cleaned_data["new_password"])
+            user = services.password_change(
+                user=request.user,  # type: ignore[arg-type]
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
         except ApplicationError as exc:
             for error in exc.errors or []:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -161,16 +175,18 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Two-factor authentication is on."))
             return redirect("accounts:me")
     qr = segno.make(services.totp_uri(user, secret)).svg_inline(scale=4)
-    return render(request, "accounts/totp_setup.html", {"form": form, "secret": secret,
-                                                        "qr_svg": qr})
+    return render(
+        request, "accounts/totp_setup.html", {"form": form, "secret": secret, "qr_svg": qr}
+    )
 
 
 @scoped
 def user_list(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request)
     users = selectors.user_list(scope=scope, query=request.GET.get("q", "").strip())
-    return render(request, "accounts/user_list.html", {"users": users[:500],
-                                                       "q": request.GET.get("q", "")})
+    return render(
+        request, "accounts/user_list.html", {"users": users[:500], "q": request.GET.get("q", "")}
+    )
 
 
 def _apply_errors(form: Any, exc: ApplicationError) -> None:
@@ -186,14 +202,21 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
     from fangkong.core.permissions import Perm
 
     scope.require(Perm.USER_MANAGE)
-    form = UserCreateForm(request.POST or None,
-                          jurisdictions=selectors.assignable_jurisdictions(scope=scope))
+    form = UserCreateForm(
+        request.POST or None, jurisdictions=selectors.assignable_jurisdictions(scope=scope)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.user_create(scope=scope, username=data["username"], password=data["password"],
-                                 full_name=data["full_name"], phone=data["phone"],
-                                 jurisdiction_code=data["jurisdiction"], role_code=data["role"])
+            services.user_create(
+                scope=scope,
+                username=data["username"],
+                password=data["password"],
+                full_name=data["full_name"],
+                phone=data["phone"],
+                jurisdiction_code=data["jurisdiction"],
+                role_code=data["role"],
+            )
         except ApplicationError as exc:
             _apply_errors(form, exc)
         else:
@@ -209,24 +232,39 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     from fangkong.core.permissions import Perm
 
     scope.require(Perm.USER_MANAGE, at=account.jurisdiction_code)
-    initial = {"full_name": account.full_name, "phone": account.phone,
-               "jurisdiction": account.jurisdiction_code, "role": account.role_id,
-               "is_active": account.is_active}
-    form = UserEditForm(request.POST or None, initial=initial,
-                        jurisdictions=selectors.assignable_jurisdictions(scope=scope))
+    initial = {
+        "full_name": account.full_name,
+        "phone": account.phone,
+        "jurisdiction": account.jurisdiction_code,
+        "role": account.role_id,
+        "is_active": account.is_active,
+    }
+    form = UserEditForm(
+        request.POST or None,
+        initial=initial,
+        jurisdictions=selectors.assignable_jurisdictions(scope=scope),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.user_update(scope=scope, user=account, full_name=data["full_name"],
-                                 phone=data["phone"], jurisdiction_code=data["jurisdiction"],
-                                 role_code=data["role"], is_active=data["is_active"])
+            services.user_update(
+                scope=scope,
+                user=account,
+                full_name=data["full_name"],
+                phone=data["phone"],
+                jurisdiction_code=data["jurisdiction"],
+                role_code=data["role"],
+                is_active=data["is_active"],
+            )
             if data["new_password"]:
-                services.user_reset_password(scope=scope, user=account,
-                                             password=data["new_password"])
+                services.user_reset_password(
+                    scope=scope, user=account, password=data["new_password"]
+                )
         except ApplicationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("The account was saved."))
             return redirect("accounts:users")
-    return render(request, "accounts/user_form.html", {"form": form, "account": account,
-                                                       "creating": False})
+    return render(
+        request, "accounts/user_form.html", {"form": form, "account": account, "creating": False}
+    )

@@ -154,7 +154,7 @@ def division_path(code: str) -> str | None:
         if name is None:
             return None
         # 仪封园艺场 > 仪封园艺场虚拟生活区 reads 仪封园艺场虚拟生活区, not twice.
-        names.append(name[len(names[-1]):] if names and name.startswith(names[-1]) else name)
+        names.append(name[len(names[-1]) :] if names and name.startswith(names[-1]) else name)
     return "".join(names)
 
 
@@ -190,22 +190,32 @@ def load_district(code: str, *, audit_scope: Scope | None = None) -> dict[str, i
     """
     divisions = district_divisions(code)
     scope = Scope.system(reason="load divisions", code=code)
-    counts: dict[str, int] = {kind: 0 for kind in (Kind.DISTRICT, Kind.SUBDISTRICT, Kind.TOWN,
-                                                   Kind.COMMUNITY, Kind.VILLAGE)}
+    counts: dict[str, int] = {
+        kind: 0
+        for kind in (Kind.DISTRICT, Kind.SUBDISTRICT, Kind.TOWN, Kind.COMMUNITY, Kind.VILLAGE)
+    }
     created = updated = 0
     with transaction.atomic():
-        existing = {j.code: j for j in Jurisdiction.objects.within(scope)
-                    .filter(code__in=[d.code for d in divisions])}
+        existing = {
+            j.code: j
+            for j in Jurisdiction.objects.within(scope).filter(code__in=[d.code for d in divisions])
+        }
         new: list[Jurisdiction] = []
         for division in divisions:
             counts[division.kind] += 1
             node = existing.get(division.code)
             if node is None:
-                new.append(Jurisdiction(
-                    code=division.code, jurisdiction_code=division.code,
-                    parent_id=division.parent_code, level=division.level, kind=division.kind,
-                    name=division.name, official_name=division.official_name,
-                ))
+                new.append(
+                    Jurisdiction(
+                        code=division.code,
+                        jurisdiction_code=division.code,
+                        parent_id=division.parent_code,
+                        level=division.level,
+                        kind=division.kind,
+                        name=division.name,
+                        official_name=division.official_name,
+                    )
+                )
                 continue
             changes = _changes(node, division)
             if changes:
@@ -216,11 +226,21 @@ def load_district(code: str, *, audit_scope: Scope | None = None) -> dict[str, i
         # Parents before children: the list is in tree order already.
         Jurisdiction.objects.bulk_create(new, batch_size=1000)
         created = len(new)
-        result = {**{str(k): v for k, v in counts.items()}, "created": created,
-                  "updated": updated, "unchanged": len(divisions) - created - updated}
+        result = {
+            **{str(k): v for k, v in counts.items()},
+            "created": created,
+            "updated": updated,
+            "unchanged": len(divisions) - created - updated,
+        }
         if audit_scope is not None and (created or updated):
-            audit.record(audit_scope, "core.divisions.loaded", object_type="core.jurisdiction",
-                         object_id=code, jurisdiction_code=code, data=result)
+            audit.record(
+                audit_scope,
+                "core.divisions.loaded",
+                object_type="core.jurisdiction",
+                object_id=code,
+                jurisdiction_code=code,
+                data=result,
+            )
     return result
 
 
@@ -249,4 +269,3 @@ def _cleaned_for(code: str, official: str) -> str:
     if len(code) == 12:
         return clean_village_name(official)[0]
     return official
-

@@ -75,8 +75,14 @@ def _filename(spec: ExportSpec) -> str:
     return f"{spec.title()}-{timezone.localtime():%Y%m%d-%H%M%S}.xlsx"
 
 
-def write(scope: Scope, spec: ExportSpec, params: dict[str, Any], reveal: bool, target: Any,
-          progress: Callable[[int], None] | None = None) -> int:
+def write(
+    scope: Scope,
+    spec: ExportSpec,
+    params: dict[str, Any],
+    reveal: bool,
+    target: Any,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     now = timezone.localtime()
     meta = [
         (_("Exported by"), scope.actor_name),
@@ -87,12 +93,19 @@ def write(scope: Scope, spec: ExportSpec, params: dict[str, Any], reveal: bool, 
     rows: Iterable[dict[str, Any]] = spec.rows(scope, params, reveal)
     if progress is not None:
         rows = _counting(rows, progress)
-    return write_xlsx(target, sheet_name=spec.title()[:31], title=spec.title(), meta=meta,
-                      columns=spec.columns(reveal), rows=rows)
+    return write_xlsx(
+        target,
+        sheet_name=spec.title()[:31],
+        title=spec.title(),
+        meta=meta,
+        columns=spec.columns(reveal),
+        rows=rows,
+    )
 
 
-def _counting(rows: Iterable[dict[str, Any]], progress: Callable[[int], None]
-              ) -> Iterator[dict[str, Any]]:
+def _counting(
+    rows: Iterable[dict[str, Any]], progress: Callable[[int], None]
+) -> Iterator[dict[str, Any]]:
     n = 0
     for row in rows:
         n += 1
@@ -109,8 +122,9 @@ class InlineExport:
     rows: int
 
 
-def export_inline(*, scope: Scope, name: str, params: dict[str, Any], reveal: bool = False,
-                  reason: str = "") -> InlineExport:
+def export_inline(
+    *, scope: Scope, name: str, params: dict[str, Any], reveal: bool = False, reason: str = ""
+) -> InlineExport:
     """Write a small export to a temporary file now; the caller streams it."""
     spec = get_spec(name)
     _check(scope, spec, reveal, reason)
@@ -118,9 +132,15 @@ def export_inline(*, scope: Scope, name: str, params: dict[str, Any], reveal: bo
     os.close(fd)
     rows = write(scope, spec, params, reveal, tmp)
     with transaction.atomic():
-        audit.record(scope, "export.downloaded", object_type="export", object_id=name,
-                     jurisdiction_code=scope.code, reason=reason,
-                     data={"params": params, "rows": rows, "revealed": reveal})
+        audit.record(
+            scope,
+            "export.downloaded",
+            object_type="export",
+            object_id=name,
+            jurisdiction_code=scope.code,
+            reason=reason,
+            data={"params": params, "rows": rows, "revealed": reveal},
+        )
     return InlineExport(Path(tmp), _filename(spec), rows)
 
 
@@ -128,28 +148,50 @@ def should_run_inline(*, scope: Scope, name: str, params: dict[str, Any]) -> boo
     return get_spec(name).count(scope, params) <= settings.FANGKONG_EXPORT_INLINE_ROWS
 
 
+def _set_done(job_id: int, done: int) -> None:
+    Job.objects.filter(pk=job_id).update(done=done)
+
+
 @transaction.atomic
-def export_enqueue(*, scope: Scope, name: str, params: dict[str, Any], reveal: bool = False,
-                   reason: str = "") -> Job:
+def export_enqueue(
+    *, scope: Scope, name: str, params: dict[str, Any], reveal: bool = False, reason: str = ""
+) -> Job:
     spec = get_spec(name)
     _check(scope, spec, reveal, reason)
     job = Job.objects.create(
-        kind=Job.Kind.EXPORT, name=name, jurisdiction_code=scope.code,
-        created_by_id=scope.actor_id, total=spec.count(scope, params),
-        params={"params": params, "reveal": reveal, "reason": reason,
-                "perms": sorted(scope.perms), "actor_name": scope.actor_name},
+        kind=Job.Kind.EXPORT,
+        name=name,
+        jurisdiction_code=scope.code,
+        created_by_id=scope.actor_id,
+        total=spec.count(scope, params),
+        params={
+            "params": params,
+            "reveal": reveal,
+            "reason": reason,
+            "perms": sorted(scope.perms),
+            "actor_name": scope.actor_name,
+        },
         output_name=_filename(spec),
     )
-    audit.record(scope, "export.requested", job, reason=reason,
-                 data={"export": name, "params": params, "revealed": reveal})
+    audit.record(
+        scope,
+        "export.requested",
+        job,
+        reason=reason,
+        data={"export": name, "params": params, "revealed": reveal},
+    )
     transaction.on_commit(lambda: run_export(job.pk))
     return job
 
 
 def job_scope(job: Job) -> Scope:
     """The scope a job runs with: its requester's, as it was when they asked."""
-    return Scope(actor_id=job.created_by_id, actor_name=job.params.get("actor_name", "system"),
-                 code=job.jurisdiction_code, perms=frozenset(job.params.get("perms", [])))
+    return Scope(
+        actor_id=job.created_by_id,
+        actor_name=job.params.get("actor_name", "system"),
+        code=job.jurisdiction_code,
+        perms=frozenset(job.params.get("perms", [])),
+    )
 
 
 def run_export_job(job_id: int) -> None:
@@ -159,15 +201,27 @@ def run_export_job(job_id: int) -> None:
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
     path = exports_dir() / f"job-{job.pk}.xlsx"
     try:
-        rows = write(scope, spec, job.params["params"], job.params["reveal"], str(path),
-                     progress=lambda n: Job.objects.filter(pk=job.pk).update(done=n))
+        rows = write(
+            scope,
+            spec,
+            job.params["params"],
+            job.params["reveal"],
+            str(path),
+            progress=lambda n: _set_done(job.pk, n),
+        )
     except Exception as exc:
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error=str(exc),
-                                             finished_at=timezone.now())
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, error=str(exc), finished_at=timezone.now()
+        )
         raise
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, done=rows, total=rows,
-                                         output_file=str(path), finished_at=timezone.now(),
-                                         result={"rows": rows})
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.DONE,
+        done=rows,
+        total=rows,
+        output_file=str(path),
+        finished_at=timezone.now(),
+        result={"rows": rows},
+    )
 
 
 run_export = db_task(retries=0)(run_export_job)

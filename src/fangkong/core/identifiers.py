@@ -87,7 +87,9 @@ def parse_resident_id(raw: object) -> ResidentId:
     try:
         birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        raise IdentifierError(_("The birth date inside the identity number is not a date.")) from None
+        raise IdentifierError(
+            _("The birth date inside the identity number is not a date.")
+        ) from None
     if birth.year < 1880 or birth > dt.date.today():
         raise IdentifierError(_("The birth date inside the identity number is impossible."))
     if calc_check_digit(text) != text[17]:
@@ -110,7 +112,7 @@ def normalize_phone(raw: object) -> str:
     compact = _PHONE_NOISE.sub("", text)
     for prefix in ("+86", "0086"):
         if compact.startswith(prefix):
-            compact = compact[len(prefix):]
+            compact = compact[len(prefix) :]
     if compact.startswith("86") and len(compact) == 13:
         compact = compact[2:]
     if _MOBILE.match(compact):

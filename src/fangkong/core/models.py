@@ -29,7 +29,9 @@ class Jurisdiction(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    level = models.CharField(_("level"), max_length=12, choices=[(lv.value, lv.value) for lv in Level])
+    level = models.CharField(
+        _("level"), max_length=12, choices=[(lv.value, lv.value) for lv in Level]
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
     official_name = models.CharField(_("official name"), max_length=100, blank=True)
@@ -63,7 +65,10 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     actor_name = models.CharField(max_length=150)

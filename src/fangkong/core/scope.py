@@ -41,10 +41,8 @@ class Scope:
         )
 
     @classmethod
-    def for_user(cls, *, actor_id: int, actor_name: str, code: str,
-                 perms: Iterable[str]) -> Scope:
-        return cls(actor_id=actor_id, actor_name=actor_name, code=code,
-                   perms=frozenset(perms))
+    def for_user(cls, *, actor_id: int, actor_name: str, code: str, perms: Iterable[str]) -> Scope:
+        return cls(actor_id=actor_id, actor_name=actor_name, code=code, perms=frozenset(perms))
 
     def has(self, perm: Perm) -> bool:
         return perm in self.perms

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -56,5 +57,5 @@ def get_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
     """Fetch one row of an already scoped queryset; "not yours" looks like "missing"."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound(_("Not found.")) from None

@@ -14,10 +14,30 @@ from pypinyin import Style, lazy_pinyin
 
 _ASCII_WORD = re.compile(r"^[a-z]+$")
 SURNAME_READINGS = {
-    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "查": "zha",
-    "区": "ou", "乐": "yue", "覃": "qin", "翟": "zhai", "盖": "ge", "尉": "yu",
-    "缪": "miao", "长": "chang", "万": "wan", "柏": "bai", "秘": "bi", "员": "yun",
-    "召": "shao", "种": "chong", "沈": "shen", "任": "ren", "华": "hua", "纪": "ji",
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "查": "zha",
+    "区": "ou",
+    "乐": "yue",
+    "覃": "qin",
+    "翟": "zhai",
+    "盖": "ge",
+    "尉": "yu",
+    "缪": "miao",
+    "长": "chang",
+    "万": "wan",
+    "柏": "bai",
+    "秘": "bi",
+    "员": "yun",
+    "召": "shao",
+    "种": "chong",
+    "沈": "shen",
+    "任": "ren",
+    "华": "hua",
+    "纪": "ji",
 }
 
 

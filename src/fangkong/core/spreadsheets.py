@@ -173,8 +173,9 @@ def open_table(
         head = handle.read(8)
     aliases = _alias_index(header_aliases)
     if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
-        return _open_workbook(path, filename, head, aliases, header_aliases, required,
-                              max_header_scan)
+        return _open_workbook(
+            path, filename, head, aliases, header_aliases, required, max_header_scan
+        )
     if extension != ".csv":
         raise SpreadsheetError(_not_a_workbook_message(path, extension))
     return _open_csv(path, filename, aliases, header_aliases, required, max_header_scan)
@@ -209,21 +210,25 @@ def _is_encrypted_ole(path: Path) -> bool:
         while chunk := handle.read(_SCAN_CHUNK):
             if _ENCRYPTION_STREAM in tail + chunk:
                 return True
-            tail = chunk[-len(_ENCRYPTION_STREAM):]
+            tail = chunk[-len(_ENCRYPTION_STREAM) :]
     return False
 
 
 def _password_error() -> SpreadsheetError:
     return SpreadsheetError(
-        _("The file is protected by a password; open it in Excel, remove the password "
-          "(File > Info > Protect Workbook) and save it again.")
+        _(
+            "The file is protected by a password; open it in Excel, remove the password "
+            "(File > Info > Protect Workbook) and save it again."
+        )
     )
 
 
 def _damaged_error() -> SpreadsheetError:
     return SpreadsheetError(
-        _("The file is damaged or not a complete Excel workbook; open it in Excel or WPS and "
-          "save it again.")
+        _(
+            "The file is damaged or not a complete Excel workbook; open it in Excel or WPS and "
+            "save it again."
+        )
     )
 
 
@@ -254,8 +259,9 @@ def _open_workbook(
         if handle is not None:
             handle.close()  # calamine has read what it needs from a file object
     try:
-        return _first_sheet_with_header(book, filename, aliases, header_aliases, required,
-                                        max_header_scan)
+        return _first_sheet_with_header(
+            book, filename, aliases, header_aliases, required, max_header_scan
+        )
     except BaseException:
         book.close()
         raise
@@ -264,8 +270,7 @@ def _open_workbook(
 def _sheet_order(book: python_calamine.CalamineWorkbook) -> list[int]:
     """Visible worksheets first (a hidden 说明 sheet is not the ledger), then hidden ones."""
     meta = book.sheets_metadata
-    worksheets = [i for i, m in enumerate(meta)
-                  if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    worksheets = [i for i, m in enumerate(meta) if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
     visible = [i for i in worksheets if meta[i].visible == python_calamine.SheetVisibleEnum.Visible]
     return visible + [i for i in worksheets if i not in visible]
 
@@ -333,8 +338,10 @@ def _csv_encoding(path: Path) -> tuple[str, int]:
             lines += chunk.count(b"\n")
             if b"\x00" in chunk:
                 raise SpreadsheetError(
-                    _("This .csv file holds binary data, not text; save the ledger from Excel "
-                      "as .xlsx or as CSV.")
+                    _(
+                        "This .csv file holds binary data, not text; save the ledger from Excel "
+                        "as .xlsx or as CSV."
+                    )
                 )
             if utf8:
                 try:
@@ -392,8 +399,10 @@ def _csv_guard(rows: Iterator[tuple[int, Row]]) -> Iterator[tuple[int, Row]]:
         yield from rows
     except csv.Error:
         raise SpreadsheetError(
-            _("The .csv file is malformed (a quotation mark is not closed); save it again "
-              "from Excel.")
+            _(
+                "The .csv file is malformed (a quotation mark is not closed); save it again "
+                "from Excel."
+            )
         ) from None
 
 
@@ -454,8 +463,12 @@ def _find_header(
     last = position
     if position + 1 < len(scanned):
         below = scanned[position + 1][1]
-        added = {k: i for k, i in _match(below, aliases).items() if k not in columns
-                 and (i >= len(headers) or aliases.get(normalize_header(headers[i])) is None)}
+        added = {
+            k: i
+            for k, i in _match(below, aliases).items()
+            if k not in columns
+            and (i >= len(headers) or aliases.get(normalize_header(headers[i])) is None)
+        }
         if added:
             columns.update(added)
             headers += [""] * (len(below) - len(headers))
@@ -465,7 +478,7 @@ def _find_header(
     mapped = set(columns.values())
     extra = [(i, h) for i, h in enumerate(headers) if h and i not in mapped]
     header = _Header(scanned[last][0], headers, columns, extra)
-    rest = _chain(scanned[last + 1:], rows)
+    rest = _chain(scanned[last + 1 :], rows)
     return _Found(header, rest, True)
 
 
@@ -473,14 +486,16 @@ def _header_text(cell: Cell) -> str:
     return " ".join(str(cell).split()) if not _is_blank(cell) else ""
 
 
-def _chain(first: list[tuple[int, Row]],
-           then: Iterator[tuple[int, Row]]) -> Iterator[tuple[int, Row]]:
+def _chain(
+    first: list[tuple[int, Row]], then: Iterator[tuple[int, Row]]
+) -> Iterator[tuple[int, Row]]:
     yield from first
     yield from then
 
 
-def _no_header_error(header_aliases: Mapping[str, Sequence[str]], required: set[str],
-                     max_scan: int) -> SpreadsheetError:
+def _no_header_error(
+    header_aliases: Mapping[str, Sequence[str]], required: set[str], max_scan: int
+) -> SpreadsheetError:
     expected = "、".join(
         (list(header_aliases[k])[:1] or [k])[0] for k in header_aliases if k in required
     )
@@ -494,13 +509,27 @@ def _no_header_error(header_aliases: Mapping[str, Sequence[str]], required: set[
     )
 
 
-def _table(filename: str, sheet_name: str, found: _Found, total: int | None,
-           rows: Iterator[tuple[int, Row]], close: Callable[[], None]) -> Table:
+def _table(
+    filename: str,
+    sheet_name: str,
+    found: _Found,
+    total: int | None,
+    rows: Iterator[tuple[int, Row]],
+    close: Callable[[], None],
+) -> Table:
     header = found.header
     assert header is not None
-    return Table(filename=filename, sheet_name=sheet_name, header_row=header.row,
-                 headers=header.headers, columns=header.columns, extra=header.extra,
-                 total_rows=total, _rows=rows, _close=close)
+    return Table(
+        filename=filename,
+        sheet_name=sheet_name,
+        header_row=header.row,
+        headers=header.headers,
+        columns=header.columns,
+        extra=header.extra,
+        total_rows=total,
+        _rows=rows,
+        _close=close,
+    )
 
 
 # --- Writing -------------------------------------------------------------------------------
@@ -547,8 +576,12 @@ def write_xlsx(
     """
     book = xlsxwriter.Workbook(
         target if not isinstance(target, os.PathLike) else os.fspath(target),
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-         "strings_to_urls": False},
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     try:
         return _write_sheet(book, sheet_name, title, meta, columns, rows)
@@ -568,8 +601,15 @@ def _write_sheet(
     formats = {
         "title": book.add_format({"bold": True, "font_size": 14, "align": "center"}),
         "meta": book.add_format({"font_color": "#555555"}),
-        "header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                   "text_wrap": True, "valign": "vcenter"}),
+        "header": book.add_format(
+            {
+                "bold": True,
+                "bg_color": "#DDEBF7",
+                "border": 1,
+                "text_wrap": True,
+                "valign": "vcenter",
+            }
+        ),
         "text": book.add_format({"num_format": "@"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
@@ -600,8 +640,9 @@ def _write_sheet(
     return count
 
 
-def _write_cell(sheet: Any, row: int, col: int, column: Column, value: Any,
-                formats: dict[str, Any]) -> None:
+def _write_cell(
+    sheet: Any, row: int, col: int, column: Column, value: Any, formats: dict[str, Any]
+) -> None:
     if value is None or value == "":
         return
     if column.kind == "code" or isinstance(value, str):
@@ -637,8 +678,9 @@ def xlsx_chunks(
     file is complete (for the audit entry).
     """
     with tempfile.TemporaryFile(suffix=".xlsx") as handle:
-        count = write_xlsx(handle, sheet_name=sheet_name, title=title, meta=meta,
-                           columns=columns, rows=rows)
+        count = write_xlsx(
+            handle, sheet_name=sheet_name, title=title, meta=meta, columns=columns, rows=rows
+        )
         if on_done is not None:
             on_done(count)
         handle.seek(0)

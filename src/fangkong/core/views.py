@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -51,12 +52,17 @@ def audit_view(request: HttpRequest) -> HttpResponse:
     )
     entries = audit_list(scope=scope, filters=filters)
     page = paginate(request, entries, per_page=50)
-    return render(request, "core/audit_list.html", {
-        "page": page, "filters": filters, "actions": audit_actions(),
-        "qs_next": query_string(request, page=page.number + 1),
-        "qs_prev": query_string(request, page=page.number - 1),
-    })
-
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "actions": audit_actions(),
+            "qs_next": query_string(request, page=page.number + 1),
+            "qs_prev": query_string(request, page=page.number - 1),
+        },
+    )
 
 
 @scoped
@@ -68,7 +74,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @scoped
-def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_download(request: HttpRequest, job_id: int) -> HttpResponseBase:
     scope = scope_of(request)
     job = job_get(scope=scope, pk=job_id)
     if job.status != Job.Status.DONE or not job.output_file:
@@ -77,8 +83,13 @@ def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
     if exports_dir() not in path.parents or not path.exists():
         return render(request, "404.html", status=404)
     with transaction.atomic():
-        audit.record(scope, "export.downloaded", job, reason=job.params.get("reason", ""),
-                     data={"export": job.name, "rows": job.done})
+        audit.record(
+            scope,
+            "export.downloaded",
+            job,
+            reason=job.params.get("reason", ""),
+            data={"export": job.name, "rows": job.done},
+        )
     return FileResponse(path.open("rb"), as_attachment=True, filename=job.output_name)
 
 

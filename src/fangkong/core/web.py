@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from .errors import NotFound, PermissionDenied
 from .scope import Scope
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def scoped(view: View) -> View:
@@ -24,7 +25,7 @@ def scoped(view: View) -> View:
     domain's NotFound/PermissionDenied turned into 404/403 pages."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if getattr(request, "scope", None) is None:
@@ -61,7 +62,7 @@ def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> Any:
     except ValueError:
         number = 1
     offset = (number - 1) * per_page
-    rows = list(items[offset: offset + per_page + 1])
+    rows = list(items[offset : offset + per_page + 1])
     return _Page(rows[:per_page], number, len(rows) > per_page)
 
 

@@ -22,27 +22,47 @@ _BUILDING_MARK = r"号楼|栋|幢|#|号|座|楼"
 
 _PATTERNS = [
     # 金华小区3号楼2单元501室, 3栋2单元501, 三号楼二单元501
-    re.compile(rf"^(?P<compound>.*?)(?P<building>{_NUM}|[A-Za-z])(?P<bmark>{_BUILDING_MARK})"
-               rf"(?P<unit>{_NUM})(?:单元|门)(?P<room>{_ROOM})(?:室|号|户)?$"),
+    re.compile(
+        rf"^(?P<compound>.*?)(?P<building>{_NUM}|[A-Za-z])(?P<bmark>{_BUILDING_MARK})"
+        rf"(?P<unit>{_NUM})(?:单元|门)(?P<room>{_ROOM})(?:室|号|户)?$"
+    ),
     # 金华小区3#2-501, 3号楼2-501
-    re.compile(rf"^(?P<compound>.*?)(?P<building>[0-9]+)(?P<bmark>#|号楼|栋|幢)"
-               rf"(?P<unit>[0-9]+){_DASH}(?P<room>{_ROOM})(?:室|号)?$"),
+    re.compile(
+        rf"^(?P<compound>.*?)(?P<building>[0-9]+)(?P<bmark>#|号楼|栋|幢)"
+        rf"(?P<unit>[0-9]+){_DASH}(?P<room>{_ROOM})(?:室|号)?$"
+    ),
     # 3-2-501, 3一2一301, 金华小区3-2-501
-    re.compile(rf"^(?P<compound>.*?)(?P<building>[0-9]+){_DASH}(?P<unit>[0-9]+){_DASH}"
-               rf"(?P<room>{_ROOM})(?:室|号)?$"),
+    re.compile(
+        rf"^(?P<compound>.*?)(?P<building>[0-9]+){_DASH}(?P<unit>[0-9]+){_DASH}"
+        rf"(?P<room>{_ROOM})(?:室|号)?$"
+    ),
     # 金华小区3号楼501室 (no unit)
-    re.compile(rf"^(?P<compound>.*?)(?P<building>{_NUM})(?P<bmark>{_BUILDING_MARK})"
-               rf"(?P<room>{_ROOM})(?:室|号|户)$"),
+    re.compile(
+        rf"^(?P<compound>.*?)(?P<building>{_NUM})(?P<bmark>{_BUILDING_MARK})"
+        rf"(?P<room>{_ROOM})(?:室|号|户)$"
+    ),
     # 3-501 with a compound in front: 金华小区3-501
-    re.compile(rf"^(?P<compound>.*?[^0-9\-一—–~_])(?P<building>[0-9]+){_DASH}"
-               rf"(?P<room>{_ROOM})(?:室|号)?$"),
+    re.compile(
+        rf"^(?P<compound>.*?[^0-9\-一—–~_])(?P<building>[0-9]+){_DASH}"
+        rf"(?P<room>{_ROOM})(?:室|号)?$"
+    ),
 ]
 # Villages: 一组12号, 第三村民组5号, 金昌村二组8号
-_VILLAGE = re.compile(rf"^(?P<village>.*?)第?(?P<group>{_NUM})(?:村民小组|村民组|小组|组|队)"
-                      rf"(?P<room>[0-9]+)(?:号|户)?$")
+_VILLAGE = re.compile(
+    rf"^(?P<village>.*?)第?(?P<group>{_NUM})(?:村民小组|村民组|小组|组|队)"
+    rf"(?P<room>[0-9]+)(?:号|户)?$"
+)
 
-_SUFFIXES = ("社区居民委员会", "社区居委会", "居民委员会", "居委会", "村民委员会", "村委会",
-             "社区", "村")
+_SUFFIXES = (
+    "社区居民委员会",
+    "社区居委会",
+    "居民委员会",
+    "居委会",
+    "村民委员会",
+    "村委会",
+    "社区",
+    "村",
+)
 _PROVINCE = re.compile(r"^[^省市]{2,3}省")
 _CITY = re.compile(r"^[^省市]{2,4}市")
 _CN = "零一二三四五六七八九"
@@ -80,8 +100,9 @@ def _parse(text: str, community_names: tuple[str, ...]) -> ParsedAddress | None:
             )
     if m := _VILLAGE.match(value):
         group = f"{_chinese_number(m['group'])}组"
-        return ParsedAddress(compound=group, building=None, unit=None,
-                             room=canonical_room(m["room"]))
+        return ParsedAddress(
+            compound=group, building=None, unit=None, room=canonical_room(m["room"])
+        )
     return None
 
 
@@ -111,14 +132,14 @@ def _strip_names(value: str, forms: tuple[str, ...]) -> str:
     A city is dropped only before one of the given names, so that 新城市花园 stays whole.
     """
     value = _PROVINCE.sub("", value, count=1)
-    if (m := _CITY.match(value)) and value[m.end():].startswith(forms):
-        value = value[m.end():]
+    if (m := _CITY.match(value)) and value[m.end() :].startswith(forms):
+        value = value[m.end() :]
     changed = True
     while changed and value:
         changed = False
         for form in forms:
             if value.startswith(form) and len(value) > len(form):
-                value = value[len(form):]
+                value = value[len(form) :]
                 changed = True
                 break
     return value

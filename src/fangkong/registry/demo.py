@@ -64,15 +64,23 @@ RESIDENT = Person.Category.RESIDENT.value
 FLOATING = Person.Category.FLOATING.value
 RESIDENT_ID = Person.IdType.RESIDENT_ID.value
 ACTIVE = Person.Status.ACTIVE.value
-COMPOUND, YARD, VILLAGE_GROUP = (Compound.Kind.COMPOUND.value, Compound.Kind.YARD.value,
-                                 Compound.Kind.VILLAGE_GROUP.value)
+COMPOUND, YARD, VILLAGE_GROUP = (
+    Compound.Kind.COMPOUND.value,
+    Compound.Kind.YARD.value,
+    Compound.Kind.VILLAGE_GROUP.value,
+)
 
 # Ages of children living with their parents, from babies to unmarried thirty-year-olds.
 CHILD_AGE_BANDS = ((0, 5), (6, 11), (12, 17), (18, 24), (25, 32))
 CHILD_AGE_WEIGHTS = (0.17, 0.21, 0.22, 0.24, 0.16)
 
 RELATION_HEAD, RELATION_SPOUSE, RELATION_CHILD, RELATION_PARENT, RELATION_GRANDCHILD = (
-    "户主", "配偶", "子女", "父母", "孙子女")
+    "户主",
+    "配偶",
+    "子女",
+    "父母",
+    "孙子女",
+)
 
 ETHNIC_MINORITIES = ("满族", "蒙古族", "壮族", "土家族")
 
@@ -80,49 +88,325 @@ ETHNIC_MINORITIES = ("满族", "蒙古族", "壮族", "土家族")
 # Henan counties (read from the division tables), some elsewhere in China; elderly
 # people often carry codes that have since been retired.
 SHANGJIE = "410106"
-ZHENGZHOU = ("410102", "410103", "410104", "410105", "410108", "410122", "410181",
-             "410182", "410183", "410184", "410185")
-OTHER_PROVINCES = ("110105", "130102", "130402", "140105", "320102", "340102", "370102",
-                   "371702", "420106", "440106", "510104", "610103")
+ZHENGZHOU = (
+    "410102",
+    "410103",
+    "410104",
+    "410105",
+    "410108",
+    "410122",
+    "410181",
+    "410182",
+    "410183",
+    "410184",
+    "410185",
+)
+OTHER_PROVINCES = (
+    "110105",
+    "130102",
+    "130402",
+    "140105",
+    "320102",
+    "340102",
+    "370102",
+    "371702",
+    "420106",
+    "440106",
+    "510104",
+    "610103",
+)
 RETIRED = ("410111", "410121", "410124", "412301", "412701", "412801")
 
-MOBILE_PREFIXES = ("130", "131", "132", "133", "134", "135", "136", "137", "138", "139",
-                   "150", "151", "152", "153", "155", "156", "157", "158", "159", "166",
-                   "173", "175", "176", "177", "178", "180", "181", "182", "183", "185",
-                   "186", "187", "188", "189", "191", "198", "199")
+MOBILE_PREFIXES = (
+    "130",
+    "131",
+    "132",
+    "133",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "173",
+    "175",
+    "176",
+    "177",
+    "178",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
+)
 
 # Compound names as Shangjie has them: an aluminium-works town with old work-unit yards
 # (家属院, 生活区) beside newer estates.
 COMPOUND_STEMS = (
-    "金华", "康馨", "铝城", "汇丰", "锦绣", "阳光", "幸福", "和谐", "怡园", "翠竹", "桂园",
-    "丽景", "天润", "鑫苑", "碧水", "东方", "民安", "新华", "朝阳", "嵩山", "中原", "福泽",
-    "瑞祥", "兴华", "绿城", "昌建", "美景", "明珠", "盛世", "如意", "吉祥", "鸿园", "颐和",
-    "桃源", "江南", "淮安", "香园", "通航", "金苑", "汇才", "祥云", "博文", "蓝天", "晨光",
-    "振兴", "金昌", "紫荆", "玉兰", "银河", "安泰", "泰和", "书香", "御景", "宏达", "万和",
-    "永安", "长兴", "嘉园", "龙泉", "秀水",
+    "金华",
+    "康馨",
+    "铝城",
+    "汇丰",
+    "锦绣",
+    "阳光",
+    "幸福",
+    "和谐",
+    "怡园",
+    "翠竹",
+    "桂园",
+    "丽景",
+    "天润",
+    "鑫苑",
+    "碧水",
+    "东方",
+    "民安",
+    "新华",
+    "朝阳",
+    "嵩山",
+    "中原",
+    "福泽",
+    "瑞祥",
+    "兴华",
+    "绿城",
+    "昌建",
+    "美景",
+    "明珠",
+    "盛世",
+    "如意",
+    "吉祥",
+    "鸿园",
+    "颐和",
+    "桃源",
+    "江南",
+    "淮安",
+    "香园",
+    "通航",
+    "金苑",
+    "汇才",
+    "祥云",
+    "博文",
+    "蓝天",
+    "晨光",
+    "振兴",
+    "金昌",
+    "紫荆",
+    "玉兰",
+    "银河",
+    "安泰",
+    "泰和",
+    "书香",
+    "御景",
+    "宏达",
+    "万和",
+    "永安",
+    "长兴",
+    "嘉园",
+    "龙泉",
+    "秀水",
 )
-COMPOUND_SUFFIXES = ("小区", "苑", "花园", "家园", "新村", "公寓", "雅居", "名苑", "佳苑",
-                     "华府", "新城", "嘉园")
-YARD_NAMES = ("铝厂家属院", "铝厂生活区", "电厂家属院", "机务段家属院", "汽车站家属院",
-              "粮食局家属院", "供电局家属院", "铝业公司生活区", "建材厂家属院", "医院家属院",
-              "第二中学家属院", "耐材厂家属院", "税务局家属院", "邮政局家属院")
-ROADS = ("济源路", "中心路", "新安路", "工业路", "登封路", "淮阳路", "许昌路", "汝南路",
-         "安阳路", "金华路", "峡窝路", "西林路", "通航路", "朝阳路", "科学大道")
+COMPOUND_SUFFIXES = (
+    "小区",
+    "苑",
+    "花园",
+    "家园",
+    "新村",
+    "公寓",
+    "雅居",
+    "名苑",
+    "佳苑",
+    "华府",
+    "新城",
+    "嘉园",
+)
+YARD_NAMES = (
+    "铝厂家属院",
+    "铝厂生活区",
+    "电厂家属院",
+    "机务段家属院",
+    "汽车站家属院",
+    "粮食局家属院",
+    "供电局家属院",
+    "铝业公司生活区",
+    "建材厂家属院",
+    "医院家属院",
+    "第二中学家属院",
+    "耐材厂家属院",
+    "税务局家属院",
+    "邮政局家属院",
+)
+ROADS = (
+    "济源路",
+    "中心路",
+    "新安路",
+    "工业路",
+    "登封路",
+    "淮阳路",
+    "许昌路",
+    "汝南路",
+    "安阳路",
+    "金华路",
+    "峡窝路",
+    "西林路",
+    "通航路",
+    "朝阳路",
+    "科学大道",
+)
 
 # Given names by generation and sex. The older ones are Faker's (张建国, 王秀英); the
 # younger ones are built from the characters parents chose after 1990.
-_OLD_MALE = ("建国", "建军", "建华", "国强", "志强", "德明", "国庆", "振华", "永福", "长顺",
-             "文革", "卫东", "跃进", "保国", "玉山", "金生", "春生", "富贵", "守信", "广田")
-_OLD_FEMALE = ("秀英", "桂英", "秀兰", "玉兰", "桂兰", "淑珍", "凤英", "玉珍", "玉梅", "兰英",
-               "桂芝", "秀珍", "素芳", "凤兰", "淑英", "玉芬", "秀荣", "翠花", "桂香", "春梅")
-_YOUNG_MALE = (("子", "浩", "宇", "俊", "梓", "博", "思", "一", "嘉", "明", "睿", "天", "奕",
-                "泽", "皓", "文", "昊", "雨", "家", "沐"),
-               ("轩", "涵", "然", "宇", "辰", "杰", "睿", "阳", "铭", "泽", "哲", "航", "博",
-                "豪", "洋", "凯", "霖", "川", "晨", "诚"))
-_YOUNG_FEMALE = (("欣", "梓", "子", "雨", "诗", "佳", "可", "思", "一", "语", "若", "紫",
-                  "梦", "晨", "嘉", "艺", "佳", "静", "雅", "书"),
-                 ("怡", "萱", "涵", "彤", "琪", "妍", "悦", "瑶", "琳", "桐", "诺", "汐",
-                  "晴", "雯", "菲", "然", "宁", "冉", "溪", "瑶"))
+_OLD_MALE = (
+    "建国",
+    "建军",
+    "建华",
+    "国强",
+    "志强",
+    "德明",
+    "国庆",
+    "振华",
+    "永福",
+    "长顺",
+    "文革",
+    "卫东",
+    "跃进",
+    "保国",
+    "玉山",
+    "金生",
+    "春生",
+    "富贵",
+    "守信",
+    "广田",
+)
+_OLD_FEMALE = (
+    "秀英",
+    "桂英",
+    "秀兰",
+    "玉兰",
+    "桂兰",
+    "淑珍",
+    "凤英",
+    "玉珍",
+    "玉梅",
+    "兰英",
+    "桂芝",
+    "秀珍",
+    "素芳",
+    "凤兰",
+    "淑英",
+    "玉芬",
+    "秀荣",
+    "翠花",
+    "桂香",
+    "春梅",
+)
+_YOUNG_MALE = (
+    (
+        "子",
+        "浩",
+        "宇",
+        "俊",
+        "梓",
+        "博",
+        "思",
+        "一",
+        "嘉",
+        "明",
+        "睿",
+        "天",
+        "奕",
+        "泽",
+        "皓",
+        "文",
+        "昊",
+        "雨",
+        "家",
+        "沐",
+    ),
+    (
+        "轩",
+        "涵",
+        "然",
+        "宇",
+        "辰",
+        "杰",
+        "睿",
+        "阳",
+        "铭",
+        "泽",
+        "哲",
+        "航",
+        "博",
+        "豪",
+        "洋",
+        "凯",
+        "霖",
+        "川",
+        "晨",
+        "诚",
+    ),
+)
+_YOUNG_FEMALE = (
+    (
+        "欣",
+        "梓",
+        "子",
+        "雨",
+        "诗",
+        "佳",
+        "可",
+        "思",
+        "一",
+        "语",
+        "若",
+        "紫",
+        "梦",
+        "晨",
+        "嘉",
+        "艺",
+        "佳",
+        "静",
+        "雅",
+        "书",
+    ),
+    (
+        "怡",
+        "萱",
+        "涵",
+        "彤",
+        "琪",
+        "妍",
+        "悦",
+        "瑶",
+        "琳",
+        "桐",
+        "诺",
+        "汐",
+        "晴",
+        "雯",
+        "菲",
+        "然",
+        "宁",
+        "冉",
+        "溪",
+        "瑶",
+    ),
+)
 
 _CN_NUMERALS = "零一二三四五六七八九"
 
@@ -187,8 +471,11 @@ class _Writer:
     always waits for it. SQLite gets executemany in the calling thread.
     """
 
-    def __init__(self, columns: dict[type[models.Model], list[str]],
-                 rows: dict[type[models.Model], list[tuple[Any, ...]]]):
+    def __init__(
+        self,
+        columns: dict[type[models.Model], list[str]],
+        rows: dict[type[models.Model], list[tuple[Any, ...]]],
+    ):
         self.vendor = connection.vendor
         self.statements: dict[type[models.Model], str] = {}
         for model, fields in columns.items():
@@ -203,7 +490,8 @@ class _Writer:
         connection.ensure_connection()
         self.raw = connection.connection
         self.queue: queue.Queue[tuple[type[models.Model], list[tuple[Any, ...]]] | None] = (
-            queue.Queue(maxsize=3))
+            queue.Queue(maxsize=3)
+        )
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
         if self.vendor == "postgresql":
@@ -259,20 +547,61 @@ class _Writer:
         self._raise()
 
 
-PLACE_FIELDS = ["id", "jurisdiction_code", "community_code", "name", "is_active", "created_at",
-                "updated_at"]
+PLACE_FIELDS = [
+    "id",
+    "jurisdiction_code",
+    "community_code",
+    "name",
+    "is_active",
+    "created_at",
+    "updated_at",
+]
 COLUMNS: dict[type[models.Model], list[str]] = {
     Compound: [*PLACE_FIELDS, "kind", "address"],
     Building: [*PLACE_FIELDS, "compound", "sort_key"],
     Unit: [*PLACE_FIELDS, "building", "sort_key"],
     Household: [*PLACE_FIELDS, "compound", "building", "unit", "address", "sort_key"],
-    Person: ["id", "jurisdiction_code", "community_code", "household", "name", "name_pinyin",
-             "name_initials", "sex", "birth_date", "id_type", "id_number", "id_last4", "phone",
-             "ethnicity", "address", "relation_to_head", "category", "is_elderly", "is_frail",
-             "is_chronically_ill", "is_disabled", "is_pregnant", "is_infant", "lives_alone",
-             "needs_verification", "status", "remarks", "source", "created_at", "updated_at"],
-    Residence: ["id", "person", "jurisdiction_code", "household", "address", "started_at",
-                "reason"],
+    Person: [
+        "id",
+        "jurisdiction_code",
+        "community_code",
+        "household",
+        "name",
+        "name_pinyin",
+        "name_initials",
+        "sex",
+        "birth_date",
+        "id_type",
+        "id_number",
+        "id_last4",
+        "phone",
+        "ethnicity",
+        "address",
+        "relation_to_head",
+        "category",
+        "is_elderly",
+        "is_frail",
+        "is_chronically_ill",
+        "is_disabled",
+        "is_pregnant",
+        "is_infant",
+        "lives_alone",
+        "needs_verification",
+        "status",
+        "remarks",
+        "source",
+        "created_at",
+        "updated_at",
+    ],
+    Residence: [
+        "id",
+        "person",
+        "jurisdiction_code",
+        "household",
+        "address",
+        "started_at",
+        "reason",
+    ],
 }
 
 
@@ -394,12 +723,20 @@ class DemoGenerator:
     without reading anything back.
     """
 
-    def __init__(self, *, persons: int, seed: int, today: dt.date,
-                 communities: Sequence[CommunityInfo], first_ids: dict[type[models.Model], int],
-                 existing_id_numbers: set[str], now_text: str,
-                 sink: Callable[[type[models.Model], tuple[Any, ...]], None],
-                 reserved_compound_names: dict[str, set[str]] | None = None,
-                 timestamp_suffix: str = ""):
+    def __init__(
+        self,
+        *,
+        persons: int,
+        seed: int,
+        today: dt.date,
+        communities: Sequence[CommunityInfo],
+        first_ids: dict[type[models.Model], int],
+        existing_id_numbers: set[str],
+        now_text: str,
+        sink: Callable[[type[models.Model], tuple[Any, ...]], None],
+        reserved_compound_names: dict[str, set[str]] | None = None,
+        timestamp_suffix: str = "",
+    ):
         self.persons = persons
         self.rng = random.Random(f"fangkong-demo:{seed}")
         self.today = today
@@ -409,8 +746,9 @@ class DemoGenerator:
         self.now = now_text
         self.sink = sink
         self.reserved = reserved_compound_names or {}
-        henan = sorted(code for code in division_table(6)
-                       if not code.startswith("4101") and int(code[4:]) < 70)
+        henan = sorted(
+            code for code in division_table(6) if not code.startswith("4101") and int(code[4:]) < 70
+        )
         self.other_henan = henan
         regions = [SHANGJIE, *ZHENGZHOU, *henan, *OTHER_PROVINCES, *RETIRED]
         self.ids = _ResidentIds(today, list(dict.fromkeys(regions)), existing_id_numbers)
@@ -421,8 +759,19 @@ class DemoGenerator:
         self.timestamps: dict[int, str] = {}
         self.timestamp_suffix = timestamp_suffix
         self.counts: dict[str, int] = dict.fromkeys(
-            ("grids", "compounds", "buildings", "units", "households", "empty_households",
-             "persons", "residences", "without_id_number"), 0)
+            (
+                "grids",
+                "compounds",
+                "buildings",
+                "units",
+                "households",
+                "empty_households",
+                "persons",
+                "residences",
+                "without_id_number",
+            ),
+            0,
+        )
         self.compound_names = self._compound_names()
         self.compound_round = 1
 
@@ -433,8 +782,9 @@ class DemoGenerator:
         return value
 
     def _compound_names(self) -> list[tuple[str, str]]:
-        combos = [(f"{stem}{suffix}", COMPOUND)
-                  for stem in COMPOUND_STEMS for suffix in COMPOUND_SUFFIXES]
+        combos = [
+            (f"{stem}{suffix}", COMPOUND) for stem in COMPOUND_STEMS for suffix in COMPOUND_SUFFIXES
+        ]
         self.rng.shuffle(combos)
         yards = [(name, YARD) for name in YARD_NAMES]
         # About one compound in eight is an old work-unit yard.
@@ -455,8 +805,13 @@ class DemoGenerator:
             date = dt.date.fromordinal(ordinal)
             flags = derive.age_flags(date, self.today)
             cached = self.birth_cache[ordinal] = (
-                ordinal, date.isoformat(), date.isoformat().replace("-", ""), date.year,
-                flags["is_elderly"], flags["is_infant"])
+                ordinal,
+                date.isoformat(),
+                date.isoformat().replace("-", ""),
+                date.year,
+                flags["is_elderly"],
+                flags["is_infant"],
+            )
         return cached
 
     def _region(self, category: str, birth_year: int) -> str:
@@ -499,10 +854,14 @@ class DemoGenerator:
 
         def couple(head_age: int) -> list[Member]:
             if random_() < 0.75:
-                return [(RELATION_HEAD, "M", head_age, surname()),
-                        (RELATION_SPOUSE, "F", max(20, head_age - between(0, 5)), surname())]
-            return [(RELATION_HEAD, "F", head_age, surname()),
-                    (RELATION_SPOUSE, "M", head_age + between(0, 5), surname())]
+                return [
+                    (RELATION_HEAD, "M", head_age, surname()),
+                    (RELATION_SPOUSE, "F", max(20, head_age - between(0, 5)), surname()),
+                ]
+            return [
+                (RELATION_HEAD, "F", head_age, surname()),
+                (RELATION_SPOUSE, "M", head_age + between(0, 5), surname()),
+            ]
 
         def with_children(count: int, single: bool = False) -> list[Member]:
             """Parents and `count` children; the eldest child's age decides the parents'."""
@@ -556,8 +915,10 @@ class DemoGenerator:
                 return people + parents(people[0], 1)
             people = couple(between(56, 72))
             family = people[0][3] if people[0][1] == "M" else people[1][3]
-            return [*people, (RELATION_GRANDCHILD, "M" if random_() < 0.515 else "F",
-                              between(0, 15), family)]
+            return [
+                *people,
+                (RELATION_GRANDCHILD, "M" if random_() < 0.515 else "F", between(0, 15), family),
+            ]
         if size == 4:
             if r < 0.70:
                 return with_children(2)
@@ -615,8 +976,20 @@ class DemoGenerator:
                     name = f"{chinese_number(number)}组"
                 code = grids[index * len(grids) // len(quotas)]
                 compound_id = self._id(Compound)
-                self.sink(Compound, (compound_id, code, info.code, name, True, self.now,
-                                     self.now, VILLAGE_GROUP, f"{info.name}{name}"))
+                self.sink(
+                    Compound,
+                    (
+                        compound_id,
+                        code,
+                        info.code,
+                        name,
+                        True,
+                        self.now,
+                        self.now,
+                        VILLAGE_GROUP,
+                        f"{info.name}{name}",
+                    ),
+                )
                 self.counts["compounds"] += 1
                 for house in range(1, quota + 1):
                     room = str(house)
@@ -645,34 +1018,101 @@ class DemoGenerator:
                     index += 1
                     building_id = self._id(Building)
                     building = f"{number}号楼"
-                    self.sink(Building, (building_id, code, info.code, building, True, self.now,
-                                         self.now, compound_id, number))
+                    self.sink(
+                        Building,
+                        (
+                            building_id,
+                            code,
+                            info.code,
+                            building,
+                            True,
+                            self.now,
+                            self.now,
+                            compound_id,
+                            number,
+                        ),
+                    )
                     self.counts["buildings"] += 1
                     for u in range(1, units + 1):
                         unit_id = self._id(Unit)
                         unit = f"{u}单元"
-                        self.sink(Unit, (unit_id, code, info.code, unit, True, self.now,
-                                         self.now, building_id, u))
+                        self.sink(
+                            Unit,
+                            (
+                                unit_id,
+                                code,
+                                info.code,
+                                unit,
+                                True,
+                                self.now,
+                                self.now,
+                                building_id,
+                                u,
+                            ),
+                        )
                         self.counts["units"] += 1
                         prefix = f"{name}{building}{unit}"
                         for floor in range(1, floors + 1):
                             for r in range(1, rooms + 1):
                                 room = f"{floor}{r:02d}"
-                                slots.append((code, compound_id, building_id, unit_id, room,
-                                              f"{prefix}{room}室", floor * 100 + r))
+                                slots.append(
+                                    (
+                                        code,
+                                        compound_id,
+                                        building_id,
+                                        unit_id,
+                                        room,
+                                        f"{prefix}{room}室",
+                                        floor * 100 + r,
+                                    )
+                                )
                 compound_code = codes.pop() if len(codes) == 1 else info.code
                 address = f"{rng.choice(ROADS)}{rng.randint(1, 299)}号"
-                self.sink(Compound, (compound_id, compound_code, info.code, name, True, self.now,
-                                     self.now, kind, address))
+                self.sink(
+                    Compound,
+                    (
+                        compound_id,
+                        compound_code,
+                        info.code,
+                        name,
+                        True,
+                        self.now,
+                        self.now,
+                        kind,
+                        address,
+                    ),
+                )
                 self.counts["compounds"] += 1
         chosen = sorted(rng.sample(range(len(slots)), occupied))
         size_of = dict(zip(chosen, sizes, strict=True))
         category = self._categories(is_village)
-        for index, (code, compound_ref, building_ref, unit_ref, room, address, sort_key) in \
-                enumerate(slots):
+        for index, (
+            code,
+            compound_ref,
+            building_ref,
+            unit_ref,
+            room,
+            address,
+            sort_key,
+        ) in enumerate(slots):
             household_id = self._id(Household)
-            self.sink(Household, (household_id, code, info.code, room, True, self.now, self.now,
-                                  compound_ref, building_ref, unit_ref, address, sort_key))
+            self.sink(
+                Household,
+                (
+                    household_id,
+                    code,
+                    info.code,
+                    room,
+                    True,
+                    self.now,
+                    self.now,
+                    compound_ref,
+                    building_ref,
+                    unit_ref,
+                    address,
+                    sort_key,
+                ),
+            )
             self.counts["households"] += 1
             size = size_of.get(index)
             if size is None:
@@ -690,8 +1130,9 @@ class DemoGenerator:
             if not self.compound_names:
                 self.compound_round += 1
                 phase = f"{chinese_number(min(self.compound_round, 99))}期"
-                self.compound_names = [(f"{name}{phase}", kind)
-                                       for name, kind in self._compound_names()]
+                self.compound_names = [
+                    (f"{name}{phase}", kind) for name, kind in self._compound_names()
+                ]
             name, kind = self.compound_names.pop()
             if name not in reserved:
                 reserved.add(name)
@@ -723,8 +1164,9 @@ class DemoGenerator:
         return pick
 
     # -- people -----------------------------------------------------------------------
-    def _people(self, household_id: int, code: str, community: str, address: str, size: int,
-                category: str) -> None:
+    def _people(
+        self, household_id: int, code: str, community: str, address: str, size: int, category: str
+    ) -> None:
         rng = self.rng
         random_ = rng.random
         members = self.members(size)
@@ -755,8 +1197,10 @@ class DemoGenerator:
                 id_type, last4, verify = RESIDENT_ID, id_number[-4:], False
             phone_share = 0.05 if age < 14 else (0.5 if age >= 80 else 0.95)
             if random_() < phone_share:
-                phone = (f"{MOBILE_PREFIXES[int(random_() * len(MOBILE_PREFIXES))]}"
-                         f"{int(random_() * 100_000_000):08d}")
+                phone = (
+                    f"{MOBILE_PREFIXES[int(random_() * len(MOBILE_PREFIXES))]}"
+                    f"{int(random_() * 100_000_000):08d}"
+                )
             else:
                 phone = ""
             if is_elderly:
@@ -768,12 +1212,53 @@ class DemoGenerator:
             frail = age >= 75 and random_() < 0.10
             pregnant = sex == "F" and 20 <= age <= 40 and random_() < 0.015
             lives_alone = alone_elderly and random_() < 1 / 3
-            sink(Person, (person_id, code, community, household_id, name, pinyin, initials, sex,
-                          iso, id_type, id_number, last4, phone, ethnicity, address, relation,
-                          category, is_elderly, frail, ill, disabled, pregnant, is_infant,
-                          lives_alone, verify, ACTIVE, "", "demo", now, now))
-            sink(Residence, (residence_id, person_id, code, household_id, address,
-                             timestamp(max(moved_in, ordinal)), ""))
+            sink(
+                Person,
+                (
+                    person_id,
+                    code,
+                    community,
+                    household_id,
+                    name,
+                    pinyin,
+                    initials,
+                    sex,
+                    iso,
+                    id_type,
+                    id_number,
+                    last4,
+                    phone,
+                    ethnicity,
+                    address,
+                    relation,
+                    category,
+                    is_elderly,
+                    frail,
+                    ill,
+                    disabled,
+                    pregnant,
+                    is_infant,
+                    lives_alone,
+                    verify,
+                    ACTIVE,
+                    "",
+                    "demo",
+                    now,
+                    now,
+                ),
+            )
+            sink(
+                Residence,
+                (
+                    residence_id,
+                    person_id,
+                    code,
+                    household_id,
+                    address,
+                    timestamp(max(moved_in, ordinal)),
+                    "",
+                ),
+            )
             person_id += 1
             residence_id += 1
         self.next_id[Person], self.next_id[Residence] = person_id, residence_id
@@ -787,7 +1272,8 @@ class DemoGenerator:
         text = self.timestamps.get(ordinal)
         if text is None:
             text = self.timestamps[ordinal] = (
-                f"{dt.date.fromordinal(ordinal).isoformat()} 00:00:00{self.timestamp_suffix}")
+                f"{dt.date.fromordinal(ordinal).isoformat()} 00:00:00{self.timestamp_suffix}"
+            )
         return text
 
     # -- the district -----------------------------------------------------------------
@@ -808,8 +1294,9 @@ class DemoGenerator:
             shares[i] += 1
         return shares
 
-    def run(self, progress: Progress | None = None, flush: Callable[[], None] | None = None
-            ) -> dict[str, int]:
+    def run(
+        self, progress: Progress | None = None, flush: Callable[[], None] | None = None
+    ) -> dict[str, int]:
         started = time.monotonic()
         per_community = self.community_people()
         done = 0
@@ -821,8 +1308,10 @@ class DemoGenerator:
                 flush()
             if progress is not None and (done >= next_report or done == self.persons):
                 elapsed = time.monotonic() - started
-                progress(f"  persons {done:>10,} / {self.persons:,} "
-                         f"({done * 100 // max(1, self.persons)}%)  {elapsed:6.1f} s")
+                progress(
+                    f"  persons {done:>10,} / {self.persons:,} "
+                    f"({done * 100 // max(1, self.persons)}%)  {elapsed:6.1f} s"
+                )
                 while next_report <= done:
                     next_report += self.persons / 10
         return self.counts
@@ -859,13 +1348,17 @@ def _indexes_deferred(tables: Sequence[str], say: Progress) -> Iterator[None]:
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
             "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u') "
-            "ORDER BY contype, conname", [list(tables)])
+            "ORDER BY contype, conname",
+            [list(tables)],
+        )
         constraints = cursor.fetchall()
         cursor.execute(
             "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i "
             "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary AND NOT EXISTS ("
             "  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid"
-            "  AND c.conrelid = i.indrelid) ORDER BY 1", [list(tables)])
+            "  AND c.conrelid = i.indrelid) ORDER BY 1",
+            [list(tables)],
+        )
         indexes = cursor.fetchall()
         for table, name, _, _ in constraints:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
@@ -879,8 +1372,9 @@ def _indexes_deferred(tables: Sequence[str], say: Progress) -> Iterator[None]:
             cursor.execute(definition)
         # Unique constraints ('u') before the foreign keys ('f') that may lean on them.
         for table, name, definition, _ in sorted(constraints, key=lambda c: c[3], reverse=True):
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT "
-                           f"{connection.ops.quote_name(name)} {definition}")
+            cursor.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+            )
 
 
 def district_has_people(district: str) -> bool:
@@ -902,25 +1396,38 @@ def ensure_grids(district: str, seed: int) -> tuple[list[CommunityInfo], int]:
     for node in nodes:
         if node.level != Level.COMMUNITY or not node.is_active:
             continue
-        grids = [g.code for g in by_parent.get(node.code, [])
-                 if g.level == Level.GRID and g.is_active]
+        grids = [
+            g.code for g in by_parent.get(node.code, []) if g.level == Level.GRID and g.is_active
+        ]
         count = rng.randint(2, 4)
         if not grids:
             for n in range(1, count + 1):
                 code = f"{node.code}{n:03d}"
-                new.append(Jurisdiction(code=code, jurisdiction_code=code, parent=node,
-                                        level=Level.GRID.value, kind=Jurisdiction.Kind.GRID,
-                                        name=f"第{chinese_number(n)}网格",
-                                        official_name=f"{node.name}第{chinese_number(n)}网格"))
+                new.append(
+                    Jurisdiction(
+                        code=code,
+                        jurisdiction_code=code,
+                        parent=node,
+                        level=Level.GRID.value,
+                        kind=Jurisdiction.Kind.GRID,
+                        name=f"第{chinese_number(n)}网格",
+                        official_name=f"{node.name}第{chinese_number(n)}网格",
+                    )
+                )
                 grids.append(code)
         communities.append(CommunityInfo(node.code, node.name, node.kind, tuple(grids)))
     Jurisdiction.objects.bulk_create(new)
     return communities, len(new)
 
 
-def demo_load(*, persons: int = DEFAULT_PERSONS, seed: int = 1,
-              district: str = DEFAULT_DISTRICT, today: dt.date | None = None,
-              progress: Progress | None = None) -> DemoResult:
+def demo_load(
+    *,
+    persons: int = DEFAULT_PERSONS,
+    seed: int = 1,
+    district: str = DEFAULT_DISTRICT,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> DemoResult:
     """Load the demo district unless it already has people; one transaction, one audit entry."""
     say = progress or (lambda message: None)
     started = time.monotonic()
@@ -933,9 +1440,11 @@ def demo_load(*, persons: int = DEFAULT_PERSONS, seed: int = 1,
     with transaction.atomic():
         roles_sync()
         divisions = load_district(district)
-        say(f"Divisions of {district}: {divisions['subdistrict'] + divisions['town']} "
+        say(
+            f"Divisions of {district}: {divisions['subdistrict'] + divisions['town']} "
             f"subdistricts and towns, {divisions['community'] + divisions['village']} "
-            f"communities and villages")
+            f"communities and villages"
+        )
         communities, grids = ensure_grids(district, seed)
         say(f"Grids: {grids} created")
         models_ = list(COLUMNS)
@@ -945,32 +1454,51 @@ def demo_load(*, persons: int = DEFAULT_PERSONS, seed: int = 1,
                 tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models_)
                 cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
         everything = Scope.system(reason="demo data")
-        first_ids = {m: (m.objects.within(everything)  # type: ignore[attr-defined]
-                         .aggregate(top=models.Max("id"))["top"] or 0) + 1 for m in models_}
-        existing = {number for number in Person.objects.within(everything)
-                    .exclude(id_number=None).values_list("id_number", flat=True) if number}
+        first_ids = {
+            m: (
+                m.objects.within(everything).aggregate(top=models.Max("id"))["top"]  # type: ignore[attr-defined]
+                or 0
+            )
+            + 1
+            for m in models_
+        }
+        existing = {
+            number
+            for number in Person.objects.within(everything)
+            .exclude(id_number=None)
+            .values_list("id_number", flat=True)
+            if number
+        }
         reserved: dict[str, set[str]] = {}
-        for community, name in Compound.objects.within(scope).values_list("community_code",
-                                                                          "name"):
+        for community, name in Compound.objects.within(scope).values_list("community_code", "name"):
             reserved.setdefault(community, set()).add(name)
         now = timezone.now().astimezone(dt.UTC).replace(tzinfo=None)
         postgres = connection.vendor == "postgresql"
         now_text = f"{now.isoformat(sep=' ')}{'+00:00' if postgres else ''}"
         buffers: dict[type[models.Model], list[tuple[Any, ...]]] = {m: [] for m in COLUMNS}
 
-        def sink(model: type[models.Model], row: tuple[Any, ...],
-                 rows: dict[type[models.Model], list[tuple[Any, ...]]] = buffers) -> None:
+        def sink(
+            model: type[models.Model],
+            row: tuple[Any, ...],
+            rows: dict[type[models.Model], list[tuple[Any, ...]]] = buffers,
+        ) -> None:
             rows[model].append(row)
 
-        generator = DemoGenerator(persons=persons, seed=seed, today=today,
-                                  communities=communities, first_ids=first_ids,
-                                  existing_id_numbers=existing, now_text=now_text, sink=sink,
-                                  reserved_compound_names=reserved,
-                                  timestamp_suffix="+00:00" if postgres else "")
+        generator = DemoGenerator(
+            persons=persons,
+            seed=seed,
+            today=today,
+            communities=communities,
+            first_ids=first_ids,
+            existing_id_numbers=existing,
+            now_text=now_text,
+            sink=sink,
+            reserved_compound_names=reserved,
+            timestamp_suffix="+00:00" if postgres else "",
+        )
         say(f"People: {persons:,} in {len(communities)} communities (seed {seed})")
         bulk = postgres and persons >= BULK_MIN_PERSONS
-        with (_indexes_deferred([m._meta.db_table for m in models_], say) if bulk
-              else nullcontext()):
+        with _indexes_deferred([m._meta.db_table for m in models_], say) if bulk else nullcontext():
             writer = _Writer(COLUMNS, buffers)
             try:
                 counts = generator.run(progress=say, flush=writer.flush_full)
@@ -987,10 +1515,25 @@ def demo_load(*, persons: int = DEFAULT_PERSONS, seed: int = 1,
                 for model in models_:
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         accounts = demo_accounts_ensure(district=district)
-        audit.record(scope, "registry.demo.loaded", object_type="core.jurisdiction",
-                     object_id=district, jurisdiction_code=district,
-                     data={"persons": persons, "seed": seed, "counts": counts,
-                           "divisions": divisions, "accounts_created": accounts})
+        audit.record(
+            scope,
+            "registry.demo.loaded",
+            object_type="core.jurisdiction",
+            object_id=district,
+            jurisdiction_code=district,
+            data={
+                "persons": persons,
+                "seed": seed,
+                "counts": counts,
+                "divisions": divisions,
+                "accounts_created": accounts,
+            },
+        )
         say("Committing")
-    return DemoResult(district=district, already_loaded=False, counts=counts,
-                      accounts_created=accounts, seconds=time.monotonic() - started)
+    return DemoResult(
+        district=district,
+        already_loaded=False,
+        counts=counts,
+        accounts_created=accounts,
+        seconds=time.monotonic() - started,
+    )

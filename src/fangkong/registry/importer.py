@@ -98,8 +98,18 @@ _FOOTER = re.compile(
     r"\s*:|(?:注|说明)\s*[0-9一1、.]|以下(?:空白|无内容|无数据)|(?:合计|总计|小计)$)"
 )
 _FOOTER_FIRST = frozenset("填制审负联统核签盖日单注备说合总小以")
-_SEXES = {"男": "M", "男性": "M", "m": "M", "male": "M", "1": "M",
-          "女": "F", "女性": "F", "f": "F", "female": "F", "2": "F"}
+_SEXES = {
+    "男": "M",
+    "男性": "M",
+    "m": "M",
+    "male": "M",
+    "1": "M",
+    "女": "F",
+    "女性": "F",
+    "f": "F",
+    "female": "F",
+    "2": "F",
+}
 _ID_TYPES = [
     (("身份证", "居民身份证", "二代身份证", "身份证号"), Person.IdType.RESIDENT_ID),
     (("护照",), Person.IdType.PASSPORT),
@@ -127,19 +137,32 @@ class ImportSummary:
     unchanged: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-    places: dict[str, int] = field(default_factory=lambda: {
-        "compounds": 0, "buildings": 0, "units": 0, "households": 0})
+    places: dict[str, int] = field(
+        default_factory=lambda: {"compounds": 0, "buildings": 0, "units": 0, "households": 0}
+    )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": self.rejected,
-                "warnings": self.warnings, "places": dict(self.places)}
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+            "places": dict(self.places),
+        }
 
     def counts(self) -> dict[str, Any]:
         """For the audit log: numbers only, never a name or an identity number."""
-        return {"rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": len(self.rejected),
-                "warnings": len(self.warnings), "places": dict(self.places)}
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejected),
+            "warnings": len(self.warnings),
+            "places": dict(self.places),
+        }
 
     def reject(self, row: int, column: str, value: object, reason: str) -> None:
         self.rejected.append(_entry(row, column, value, reason))
@@ -190,11 +213,16 @@ def import_persons(
     scope.require(Perm.PERSON_IMPORT, at=community_code)
     community = _community(scope, community_code)
     summary = ImportSummary()
-    with open_table(path, filename=filename, header_aliases=ALIASES, required=REQUIRED,
-                    max_bytes=max_bytes) as table:
+    with open_table(
+        path, filename=filename, header_aliases=ALIASES, required=REQUIRED, max_bytes=max_bytes
+    ) as table:
         for _index, header in table.extra:
-            summary.warn(table.header_row, header, "",
-                         _("This column is not part of the registry and was ignored."))
+            summary.warn(
+                table.header_row,
+                header,
+                "",
+                _("This column is not part of the registry and was ignored."),
+            )
         reader = _RowReader(table, _place_names(community), summary)
         staging = _Staging.for_connection()
         try:
@@ -203,9 +231,14 @@ def import_persons(
                 staging.load(reader.staged_rows(), progress, table.total_rows)
                 with transaction.atomic():
                     _Apply(scope, community, summary, reader.head).run()
-                    audit.record(scope, "registry.persons.imported", object_type="jurisdiction",
-                                 object_id=community.code, jurisdiction_code=community.code,
-                                 data=summary.counts() | {"dry_run": dry_run})
+                    audit.record(
+                        scope,
+                        "registry.persons.imported",
+                        object_type="jurisdiction",
+                        object_id=community.code,
+                        jurisdiction_code=community.code,
+                        data=summary.counts() | {"dry_run": dry_run},
+                    )
                     if dry_run:
                         transaction.set_rollback(True)
         finally:
@@ -246,8 +279,14 @@ def rejected_workbook(
                     padded += [None] * (width - len(padded))
                     yield [*padded, "；".join(reasons[number])]
 
-        return write_xlsx(target, sheet_name=_("Rejected rows"), title=_("Rejected rows"),
-                          meta=[(_("File"), table.filename)], columns=columns, rows=rows())
+        return write_xlsx(
+            target,
+            sheet_name=_("Rejected rows"),
+            title=_("Rejected rows"),
+            meta=[(_("File"), table.filename)],
+            columns=columns,
+            rows=rows(),
+        )
 
 
 def _as_written(cell: Cell) -> Any:
@@ -259,8 +298,12 @@ def _as_written(cell: Cell) -> Any:
 
 
 def _community(scope: Scope, code: str) -> Jurisdiction:
-    community = (Jurisdiction.objects.within(scope)
-                 .filter(code=code, level=Level.COMMUNITY).select_related("parent").first())
+    community = (
+        Jurisdiction.objects.within(scope)
+        .filter(code=code, level=Level.COMMUNITY)
+        .select_related("parent")
+        .first()
+    )
     if community is None:
         raise NotFound(_("Community not found."))
     return community
@@ -293,14 +336,34 @@ class _Place:
 
 _NO_PLACE = _Place(None, None, None, None, None, None, (0, 0, 0), None)
 STAGE_COLUMNS: list[tuple[str, str]] = [
-    ("row_no", "INTEGER"), ("match_key", "TEXT"), ("name", "TEXT"), ("name_pinyin", "TEXT"),
-    ("name_initials", "TEXT"), ("id_last4", "TEXT"), ("sex", "TEXT"), ("birth_date", "DATE"),
-    ("id_type", "TEXT"), ("id_number", "TEXT"), ("phone", "TEXT"), ("ethnicity", "TEXT"),
-    ("address", "TEXT"), ("relation_to_head", "TEXT"), ("category", "TEXT"),
-    ("remarks", "TEXT"), ("place_key", "TEXT"), ("compound", "TEXT"), ("building", "TEXT"),
-    ("unit", "TEXT"), ("room", "TEXT"), ("hh_address", "TEXT"), ("b_sort", "INTEGER"),
-    ("u_sort", "INTEGER"), ("r_sort", "INTEGER"), ("is_elderly", "BOOLEAN"),
-    ("is_infant", "BOOLEAN"), ("needs_verification", "BOOLEAN"),
+    ("row_no", "INTEGER"),
+    ("match_key", "TEXT"),
+    ("name", "TEXT"),
+    ("name_pinyin", "TEXT"),
+    ("name_initials", "TEXT"),
+    ("id_last4", "TEXT"),
+    ("sex", "TEXT"),
+    ("birth_date", "DATE"),
+    ("id_type", "TEXT"),
+    ("id_number", "TEXT"),
+    ("phone", "TEXT"),
+    ("ethnicity", "TEXT"),
+    ("address", "TEXT"),
+    ("relation_to_head", "TEXT"),
+    ("category", "TEXT"),
+    ("remarks", "TEXT"),
+    ("place_key", "TEXT"),
+    ("compound", "TEXT"),
+    ("building", "TEXT"),
+    ("unit", "TEXT"),
+    ("room", "TEXT"),
+    ("hh_address", "TEXT"),
+    ("b_sort", "INTEGER"),
+    ("u_sort", "INTEGER"),
+    ("r_sort", "INTEGER"),
+    ("is_elderly", "BOOLEAN"),
+    ("is_infant", "BOOLEAN"),
+    ("needs_verification", "BOOLEAN"),
 ]
 
 
@@ -314,10 +377,15 @@ class _RowReader:
     def __init__(self, table: Table, names: list[str], summary: ImportSummary) -> None:
         self.table, self.names, self.summary = table, names, summary
         self.col = {key: table.columns.get(key) for key in ALIASES}
-        self.text_at = [(key, index) for key, index in table.columns.items()
-                        if key not in ("birth_date", "serial")]
-        self.head = {key: table.header_of(key) if key in table.columns else ALIASES[key][0]
-                     for key in ALIASES}
+        self.text_at = [
+            (key, index)
+            for key, index in table.columns.items()
+            if key not in ("birth_date", "serial")
+        ]
+        self.head = {
+            key: table.header_of(key) if key in table.columns else ALIASES[key][0]
+            for key in ALIASES
+        }
         self.width = len(table.headers)
         self.remarks_at = table.columns.get("remarks")
         self.name_aliases = {clean_text(a) for a in ALIASES["name"]}
@@ -358,20 +426,27 @@ class _RowReader:
         if _ID_LIKE.match(texts.get("id_number", "")):
             return True
         for index, cell in enumerate(cells):
-            if (isinstance(cell, str) and cell and index != self.remarks_at
-                    and cell.lstrip()[:1] in _FOOTER_FIRST and _FOOTER.match(clean_text(cell))):
+            if (
+                isinstance(cell, str)
+                and cell
+                and index != self.remarks_at
+                and cell.lstrip()[:1] in _FOOTER_FIRST
+                and _FOOTER.match(clean_text(cell))
+            ):
                 return False
         return True
 
-    def _stage(self, number: int, cells: list[Cell], texts: dict[str, str]
-               ) -> tuple[Any, ...] | None:
+    def _stage(
+        self, number: int, cells: list[Cell], texts: dict[str, str]
+    ) -> tuple[Any, ...] | None:
         name = texts.get("name", "")
         if not name:
             self.summary.reject(number, self.head["name"], "", _("The name is empty."))
             return None
         if len(name) > 60:
-            self.summary.reject(number, self.head["name"], name,
-                                _("A name has at most 60 characters."))
+            self.summary.reject(
+                number, self.head["name"], name, _("A name has at most 60 characters.")
+            )
             return None
         identity = self._identity(number, cells, texts)
         if identity is None:
@@ -387,18 +462,37 @@ class _RowReader:
         match_key = id_number or f"~{name}\x1f{phone or ''}\x1f{household_key}"
         get = texts.get
         return (
-            number, match_key, name, pinyin, initials, (id_number or "")[-4:] or None,
-            sex, birth, id_type, id_number, phone, get("ethnicity", "")[:20] or None,
+            number,
+            match_key,
+            name,
+            pinyin,
+            initials,
+            (id_number or "")[-4:] or None,
+            sex,
+            birth,
+            id_type,
+            id_number,
+            phone,
+            get("ethnicity", "")[:20] or None,
             (place.hh_address or get("address", ""))[:200] or None,
-            get("relation_to_head", "")[:20] or None, _category(get("category", "")),
-            get("remarks") or None, place.key, place.compound, place.building,
-            place.unit, place.room, place.hh_address, *place.sorts,
-            flags["is_elderly"] if flags else None, flags["is_infant"] if flags else None,
+            get("relation_to_head", "")[:20] or None,
+            _category(get("category", "")),
+            get("remarks") or None,
+            place.key,
+            place.compound,
+            place.building,
+            place.unit,
+            place.room,
+            place.hh_address,
+            *place.sorts,
+            flags["is_elderly"] if flags else None,
+            flags["is_infant"] if flags else None,
             id_number is None,
         )
 
-    def _identity(self, number: int, cells: list[Cell], texts: dict[str, str]
-                  ) -> tuple[str | None, str | None, str | None, dt.date | None] | None:
+    def _identity(
+        self, number: int, cells: list[Cell], texts: dict[str, str]
+    ) -> tuple[str | None, str | None, str | None, dt.date | None] | None:
         """(id_type, id_number, sex, birth date), or None when the row is rejected."""
         raw = self._get(cells, "id_number")
         declared = _id_type(texts.get("id_type", ""))
@@ -407,11 +501,17 @@ class _RowReader:
         if declared not in (None, Person.IdType.RESIDENT_ID):
             text = re.sub(r"\s+", "", clean_text(_display(raw))).upper()
             if looks_like_excel_number(raw) or len(text) > 32:
-                self.summary.reject(number, self.head["id_number"], raw, _(
-                    "Excel stored this identity number as a number and lost its last digits; "
-                    "format the column as text and enter the numbers again."
-                ) if looks_like_excel_number(raw) else _("An identity number has at most 32 "
-                                                         "characters."))
+                self.summary.reject(
+                    number,
+                    self.head["id_number"],
+                    raw,
+                    _(
+                        "Excel stored this identity number as a number and lost its last digits; "
+                        "format the column as text and enter the numbers again."
+                    )
+                    if looks_like_excel_number(raw)
+                    else _("An identity number has at most 32 characters."),
+                )
                 return None
             return (declared, text, None, None)
         quick = _quick_resident_id(raw, self.today)
@@ -428,15 +528,24 @@ class _RowReader:
         text = texts.get("sex", "")
         written = _SEXES.get(text.lower()) if text else None
         if text and written is None:
-            self.summary.warn(number, self.head["sex"], text,
-                              _("Write the sex as 男 or 女; this value was ignored."))
+            self.summary.warn(
+                number,
+                self.head["sex"],
+                text,
+                _("Write the sex as 男 or 女; this value was ignored."),
+            )
         if from_id and written and written != from_id:
-            self.summary.warn(number, self.head["sex"], text, _(
-                "The sex does not match the identity number; the identity number's was kept."))
+            self.summary.warn(
+                number,
+                self.head["sex"],
+                text,
+                _("The sex does not match the identity number; the identity number's was kept."),
+            )
         return from_id or written
 
-    def _birth_date(self, number: int, cells: list[Cell], from_id: dt.date | None
-                    ) -> dt.date | None:
+    def _birth_date(
+        self, number: int, cells: list[Cell], from_id: dt.date | None
+    ) -> dt.date | None:
         raw = self._get(cells, "birth_date")
         if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
             return from_id
@@ -446,13 +555,23 @@ class _RowReader:
             self.summary.warn(number, self.head["birth_date"], raw, str(exc))
             return from_id
         if from_id and written != from_id:
-            self.summary.warn(number, self.head["birth_date"], raw, _(
-                "The birth date does not match the identity number; the identity number's "
-                "was kept."))
+            self.summary.warn(
+                number,
+                self.head["birth_date"],
+                raw,
+                _(
+                    "The birth date does not match the identity number; the identity number's "
+                    "was kept."
+                ),
+            )
             return from_id
         if not from_id and not (dt.date(1880, 1, 1) <= written <= self.today):
-            self.summary.warn(number, self.head["birth_date"], raw,
-                              _("This birth date is impossible; it was ignored."))
+            self.summary.warn(
+                number,
+                self.head["birth_date"],
+                raw,
+                _("This birth date is impossible; it was ignored."),
+            )
             return None
         return from_id or written
 
@@ -468,8 +587,12 @@ class _RowReader:
             with contextlib.suppress(IdentifierError):
                 if part:
                     return normalize_phone(part)
-        self.summary.warn(number, self.head["phone"], raw, _(
-            "This is not a phone number; the person was kept without a phone."))
+        self.summary.warn(
+            number,
+            self.head["phone"],
+            raw,
+            _("This is not a phone number; the person was kept without a phone."),
+        )
         return None
 
     def _search(self, name: str) -> tuple[str, str]:
@@ -486,8 +609,13 @@ class _RowReader:
 
     def _place(self, number: int, texts: dict[str, str]) -> _Place:
         get = texts.get
-        raw = (get("compound", ""), get("building", ""), get("unit", ""), get("room", ""),
-               get("address", ""))
+        raw = (
+            get("compound", ""),
+            get("building", ""),
+            get("unit", ""),
+            get("room", ""),
+            get("address", ""),
+        )
         if not any(raw):
             return _NO_PLACE
         place = self.place_cache.get(raw)
@@ -497,12 +625,14 @@ class _RowReader:
             place = self.place_cache[raw] = self._resolve_place(*raw)
         if place.problem:
             column = self.head["address"] if raw[4] else self.head["room"]
-            self.summary.warn(number, column, raw[4] or "/".join(p for p in raw[:4] if p),
-                              place.problem)
+            self.summary.warn(
+                number, column, raw[4] or "/".join(p for p in raw[:4] if p), place.problem
+            )
         return place
 
-    def _resolve_place(self, compound: str, building: str, unit: str, room: str,
-                       address: str) -> _Place:
+    def _resolve_place(
+        self, compound: str, building: str, unit: str, room: str, address: str
+    ) -> _Place:
         if not compound and address:
             parsed = parse_address(address, community_names=self.names)
             if parsed is not None:
@@ -511,19 +641,31 @@ class _RowReader:
                 unit = unit or parsed.unit or ""
                 room = room or parsed.room or ""
         if not compound:
-            return _Place(None, None, None, None, None, None, (0, 0, 0), _(
-                "The compound (小区) could not be read from this address; the person was kept "
-                "without a household.") if (address or room) else None)
+            return _Place(
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                (0, 0, 0),
+                _(
+                    "The compound (小区) could not be read from this address; the person was kept "
+                    "without a household."
+                )
+                if (address or room)
+                else None,
+            )
         compound = compound[:100]
         b = canonical_building(building)[:100] if building else None
         u = canonical_unit(unit)[:100] if unit and b else None
         r = canonical_room(room)[:100] if room else None
-        problem = None if (b or not unit) else _(
-            "A unit needs a building; the unit was ignored.")
+        problem = None if (b or not unit) else _("A unit needs a building; the unit was ignored.")
         hh_address = household_address(compound, b, u, r or "")[:200]
         key = "\x1f".join((compound, b or "", u or "", r or ""))
-        return _Place(compound, b, u, r, hh_address, key,
-                      (_sort_key(b), _sort_key(u), _sort_key(r)), problem)
+        return _Place(
+            compound, b, u, r, hh_address, key, (_sort_key(b), _sort_key(u), _sort_key(r)), problem
+        )
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -628,8 +770,14 @@ class _Staging(abc.ABC):
     """The TEMP table the checked rows go to: COPY on PostgreSQL, executemany on SQLite."""
 
     table = "fk_import_stage"
-    temp_tables = ("fk_import_stage", "fk_import_place", "fk_import_match", "fk_import_dup",
-                   "fk_import_moved", "fk_import_new")
+    temp_tables = (
+        "fk_import_stage",
+        "fk_import_place",
+        "fk_import_match",
+        "fk_import_dup",
+        "fk_import_moved",
+        "fk_import_new",
+    )
 
     pg = False
 
@@ -645,8 +793,12 @@ class _Staging(abc.ABC):
                 cursor.execute(f"DROP TABLE IF EXISTS {temp(name)}")
             cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
 
-    def load(self, rows: Iterator[tuple[Any, ...]], progress: Callable[[int, int], None] | None,
-             total: int | None) -> None:
+    def load(
+        self,
+        rows: Iterator[tuple[Any, ...]],
+        progress: Callable[[int, int], None] | None,
+        total: int | None,
+    ) -> None:
         chunk: list[tuple[Any, ...]] = []
         done = 0
         for row in rows:
@@ -695,8 +847,10 @@ class _SqliteStaging(_Staging):
     def write(self, chunk: list[tuple[Any, ...]]) -> None:
         marks = ", ".join("?" for _c in STAGE_COLUMNS)
         (at,) = self._date_at
-        rows = [row if row[at] is None else (*row[:at], row[at].isoformat(), *row[at + 1:])
-                for row in chunk]
+        rows = [
+            row if row[at] is None else (*row[:at], row[at].isoformat(), *row[at + 1 :])
+            for row in chunk
+        ]
         raw = connection.connection.cursor()
         own = not connection.in_atomic_block  # one transaction per chunk, on the temp file only
         try:
@@ -715,19 +869,49 @@ class _SqliteStaging(_Staging):
 
 # --- Applying the staged rows --------------------------------------------------------------
 
-_MERGED = ["name", "name_pinyin", "name_initials", "id_last4", "sex", "birth_date", "id_type",
-           "phone", "ethnicity", "address", "relation_to_head", "category", "remarks",
-           "is_elderly", "is_infant"]
-_MERGED_PLACE = ["place_key", "compound", "building", "unit", "room", "hh_address", "b_sort",
-                 "u_sort", "r_sort"]
+_MERGED = [
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "id_last4",
+    "sex",
+    "birth_date",
+    "id_type",
+    "phone",
+    "ethnicity",
+    "address",
+    "relation_to_head",
+    "category",
+    "remarks",
+    "is_elderly",
+    "is_infant",
+]
+_MERGED_PLACE = [
+    "place_key",
+    "compound",
+    "building",
+    "unit",
+    "room",
+    "hh_address",
+    "b_sort",
+    "u_sort",
+    "r_sort",
+]
 # (person column, staging expression, nullable in the registry)
 _UPDATED = [
-    ("name", "s.name", False), ("sex", "s.sex", False), ("birth_date", "s.birth_date", True),
-    ("id_type", "s.id_type", False), ("id_number", "s.id_number", True),
-    ("phone", "s.phone", False), ("ethnicity", "s.ethnicity", False),
-    ("address", "s.address", False), ("relation_to_head", "s.relation_to_head", False),
-    ("category", "s.category", False), ("remarks", "s.remarks", False),
-    ("household_id", "pl.household_id", True), ("is_elderly", "s.is_elderly", False),
+    ("name", "s.name", False),
+    ("sex", "s.sex", False),
+    ("birth_date", "s.birth_date", True),
+    ("id_type", "s.id_type", False),
+    ("id_number", "s.id_number", True),
+    ("phone", "s.phone", False),
+    ("ethnicity", "s.ethnicity", False),
+    ("address", "s.address", False),
+    ("relation_to_head", "s.relation_to_head", False),
+    ("category", "s.category", False),
+    ("remarks", "s.remarks", False),
+    ("household_id", "pl.household_id", True),
+    ("is_elderly", "s.is_elderly", False),
     ("is_infant", "s.is_infant", False),
 ]
 _IMPORT_LOCK = 7_106_002  # pg_advisory_xact_lock key: one person import at a time
@@ -736,8 +920,9 @@ _IMPORT_LOCK = 7_106_002  # pg_advisory_xact_lock key: one person import at a ti
 class _Apply:
     """The set-based part: every statement works on the whole staging table at once."""
 
-    def __init__(self, scope: Scope, community: Jurisdiction, summary: ImportSummary,
-                 head: dict[str, str]) -> None:
+    def __init__(
+        self, scope: Scope, community: Jurisdiction, summary: ImportSummary, head: dict[str, str]
+    ) -> None:
         self.scope, self.community, self.summary = scope, community, summary
         self.code = community.code
         self.pg = connection.vendor == "postgresql"
@@ -766,76 +951,109 @@ class _Apply:
             yield from batch
 
     def _reject_other_communities(self) -> None:
-        sql = ("SELECT s.row_no, s.id_number, j.name, p.community_code "
-               "FROM fk_import_stage s JOIN registry_person p ON p.id_number = s.id_number "
-               "LEFT JOIN core_jurisdiction j ON j.code = p.community_code "
-               "WHERE s.id_number IS NOT NULL AND p.community_code <> %s ORDER BY s.row_no")
+        sql = (
+            "SELECT s.row_no, s.id_number, j.name, p.community_code "
+            "FROM fk_import_stage s JOIN registry_person p ON p.id_number = s.id_number "
+            "LEFT JOIN core_jurisdiction j ON j.code = p.community_code "
+            "WHERE s.id_number IS NOT NULL AND p.community_code <> %s ORDER BY s.row_no"
+        )
         rejected = 0
         for row_no, id_number, name, code in self._fetch(sql, [self.code]):
             rejected += 1
-            self.summary.reject(row_no, self.head_id, id_number, _(
-                "Registered in another community (%(community)s); ask the subdistrict to "
-                "transfer the person.") % {"community": name or code})
+            self.summary.reject(
+                row_no,
+                self.head_id,
+                id_number,
+                _(
+                    "Registered in another community (%(community)s); ask the subdistrict to "
+                    "transfer the person."
+                )
+                % {"community": name or code},
+            )
         if rejected:
             self.cursor.execute(
                 "DELETE FROM fk_import_stage WHERE id_number IN (SELECT p.id_number FROM "
                 "registry_person p WHERE p.id_number IN (SELECT id_number FROM fk_import_stage) "
-                "AND p.community_code <> %s)", [self.code])
+                "AND p.community_code <> %s)",
+                [self.code],
+            )
 
     def _merge_duplicates(self) -> None:
         """The same person twice in the file: one person, later non-empty cells win."""
         c = self.cursor
-        c.execute("CREATE TEMP TABLE fk_import_dup AS SELECT match_key, MIN(row_no) AS first_row "
-                  "FROM fk_import_stage GROUP BY match_key HAVING COUNT(*) > 1")
-        sql = ("SELECT s.row_no, d.first_row, s.id_number, s.name FROM fk_import_stage s "
-               "JOIN fk_import_dup d ON d.match_key = s.match_key "
-               "WHERE s.row_no <> d.first_row ORDER BY s.row_no")
+        c.execute(
+            "CREATE TEMP TABLE fk_import_dup AS SELECT match_key, MIN(row_no) AS first_row "
+            "FROM fk_import_stage GROUP BY match_key HAVING COUNT(*) > 1"
+        )
+        sql = (
+            "SELECT s.row_no, d.first_row, s.id_number, s.name FROM fk_import_stage s "
+            "JOIN fk_import_dup d ON d.match_key = s.match_key "
+            "WHERE s.row_no <> d.first_row ORDER BY s.row_no"
+        )
         merged = 0
         for row_no, first, id_number, name in self._fetch(sql, []):
             merged += 1
-            self.summary.warn(row_no, self.head_id if id_number else self.head_name,
-                              id_number or name, _(
-                                  "The same person as row %(row)d; the two rows were merged.")
-                              % {"row": first})
+            self.summary.warn(
+                row_no,
+                self.head_id if id_number else self.head_name,
+                id_number or name,
+                _("The same person as row %(row)d; the two rows were merged.") % {"row": first},
+            )
         if not merged:
             return
-        latest = ("(SELECT d.{col} FROM fk_import_stage d WHERE d.match_key = "
-                  "fk_import_stage.match_key AND d.{test} IS NOT NULL ORDER BY d.row_no DESC "
-                  "LIMIT 1)")
+        latest = (
+            "(SELECT d.{col} FROM fk_import_stage d WHERE d.match_key = "
+            "fk_import_stage.match_key AND d.{test} IS NOT NULL ORDER BY d.row_no DESC "
+            "LIMIT 1)"
+        )
         sets = [f"{col} = COALESCE({latest.format(col=col, test=col)}, {col})" for col in _MERGED]
         sets += [f"{col} = {latest.format(col=col, test='place_key')}" for col in _MERGED_PLACE]
-        c.execute(f"UPDATE fk_import_stage SET {', '.join(sets)} "
-                  "WHERE row_no IN (SELECT first_row FROM fk_import_dup)")
-        c.execute("DELETE FROM fk_import_stage WHERE match_key IN (SELECT match_key FROM "
-                  "fk_import_dup) AND row_no NOT IN (SELECT first_row FROM fk_import_dup)")
+        c.execute(
+            f"UPDATE fk_import_stage SET {', '.join(sets)} "
+            "WHERE row_no IN (SELECT first_row FROM fk_import_dup)"
+        )
+        c.execute(
+            "DELETE FROM fk_import_stage WHERE match_key IN (SELECT match_key FROM "
+            "fk_import_dup) AND row_no NOT IN (SELECT first_row FROM fk_import_dup)"
+        )
 
     def _places(self) -> None:
         c, code = self.cursor, self.code
-        c.execute("CREATE TEMP TABLE fk_import_place (place_key TEXT PRIMARY KEY, compound TEXT, "
-                  "building TEXT, unit TEXT, room TEXT, hh_address TEXT, b_sort INTEGER, "
-                  "u_sort INTEGER, r_sort INTEGER, compound_id BIGINT, building_id BIGINT, "
-                  "unit_id BIGINT, household_id BIGINT, household_code TEXT)")
-        c.execute("INSERT INTO fk_import_place (place_key, compound, building, unit, room, "
-                  "hh_address, b_sort, u_sort, r_sort) SELECT place_key, MIN(compound), "
-                  "MIN(building), MIN(unit), MIN(room), MIN(hh_address), MIN(b_sort), "
-                  "MIN(u_sort), MIN(r_sort) FROM fk_import_stage WHERE place_key IS NOT NULL "
-                  "GROUP BY place_key")
+        c.execute(
+            "CREATE TEMP TABLE fk_import_place (place_key TEXT PRIMARY KEY, compound TEXT, "
+            "building TEXT, unit TEXT, room TEXT, hh_address TEXT, b_sort INTEGER, "
+            "u_sort INTEGER, r_sort INTEGER, compound_id BIGINT, building_id BIGINT, "
+            "unit_id BIGINT, household_id BIGINT, household_code TEXT)"
+        )
+        c.execute(
+            "INSERT INTO fk_import_place (place_key, compound, building, unit, room, "
+            "hh_address, b_sort, u_sort, r_sort) SELECT place_key, MIN(compound), "
+            "MIN(building), MIN(unit), MIN(room), MIN(hh_address), MIN(b_sort), "
+            "MIN(u_sort), MIN(r_sort) FROM fk_import_stage WHERE place_key IS NOT NULL "
+            "GROUP BY place_key"
+        )
         c.execute("ANALYZE fk_import_place")
         self.summary.places["compounds"] = self._insert_missing(
-            "registry_compound", "jurisdiction_code, community_code, name, is_active, created_at, "
+            "registry_compound",
+            "jurisdiction_code, community_code, name, is_active, created_at, "
             "updated_at, kind, address",
             "%s, %s, x.compound, TRUE, %s, %s, CASE WHEN x.compound LIKE '%%组' THEN "
             "'village_group' ELSE 'compound' END, ''",
             "SELECT DISTINCT compound FROM fk_import_place x WHERE NOT EXISTS (SELECT 1 FROM "
             "registry_compound o WHERE o.community_code = %s AND o.name = x.compound)",
-            [code])
-        c.execute("UPDATE fk_import_place SET compound_id = o.id FROM registry_compound o "
-                  "WHERE o.community_code = %s AND o.name = fk_import_place.compound", [code])
+            [code],
+        )
+        c.execute(
+            "UPDATE fk_import_place SET compound_id = o.id FROM registry_compound o "
+            "WHERE o.community_code = %s AND o.name = fk_import_place.compound",
+            [code],
+        )
         self._children("registry_building", "building", "compound_id", "b_sort", "buildings")
         self._children("registry_unit", "unit", "building_id", "u_sort", "units")
         c.execute("ANALYZE fk_import_place")  # now with its ids, for the household joins
         self.summary.places["households"] = self._insert_missing(
-            "registry_household", "jurisdiction_code, community_code, name, is_active, "
+            "registry_household",
+            "jurisdiction_code, community_code, name, is_active, "
             "created_at, updated_at, address, sort_key, compound_id, building_id, unit_id",
             "%s, %s, x.room, TRUE, %s, %s, x.hh_address, x.r_sort, x.compound_id, x.building_id, "
             "x.unit_id",
@@ -846,17 +1064,20 @@ class _Apply:
             "registry_household h WHERE h.compound_id = x.compound_id AND "
             f"{self._same('h.building_id', 'x.building_id')} AND "
             f"{self._same('h.unit_id', 'x.unit_id')} AND h.name = x.room)",
-            [])
+            [],
+        )
         c.execute(
             "UPDATE fk_import_place SET household_id = h.id, household_code = h.jurisdiction_code "
             "FROM registry_household h WHERE fk_import_place.room IS NOT NULL AND "
             "h.compound_id = fk_import_place.compound_id AND "
             f"{self._same('h.building_id', 'fk_import_place.building_id')} AND "
             f"{self._same('h.unit_id', 'fk_import_place.unit_id')} AND "
-            "h.name = fk_import_place.room")
+            "h.name = fk_import_place.room"
+        )
 
-    def _insert_missing(self, table: str, columns: str, values: str, missing: str,
-                        params: list[Any]) -> int:
+    def _insert_missing(
+        self, table: str, columns: str, values: str, missing: str, params: list[Any]
+    ) -> int:
         """Insert the rows `missing` finds, found first and inserted second.
 
         Found in one go into a temp table, so the NOT EXISTS never reads the table being
@@ -867,8 +1088,10 @@ class _Apply:
         c = self.cursor
         c.execute(f"DROP TABLE IF EXISTS {temp('fk_import_new')}")
         c.execute(f"CREATE TEMP TABLE fk_import_new AS {missing}", params)
-        c.execute(f"INSERT INTO {table} ({columns}) SELECT {values} FROM fk_import_new x",
-                  [self.code, self.code, self.now, self.now])
+        c.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {values} FROM fk_import_new x",
+            [self.code, self.code, self.now, self.now],
+        )
         count = c.rowcount
         c.execute(f"DROP TABLE {temp('fk_import_new')}")
         if self.pg and count >= 1000:
@@ -881,39 +1104,55 @@ class _Apply:
         """Buildings under compounds, units under buildings: create the missing, link all."""
         c = self.cursor
         self.summary.places[counter] = self._insert_missing(
-            table, "jurisdiction_code, community_code, name, is_active, created_at, updated_at, "
+            table,
+            "jurisdiction_code, community_code, name, is_active, created_at, updated_at, "
             f"sort_key, {parent}",
             f"%s, %s, x.{column}, TRUE, %s, %s, x.s, x.{parent}",
             f"SELECT x.{parent}, x.{column}, x.s FROM (SELECT {parent}, {column}, MIN({sort}) AS s "
             f"FROM fk_import_place WHERE {column} IS NOT NULL AND {parent} IS NOT NULL GROUP BY "
             f"{parent}, {column}) x WHERE NOT EXISTS (SELECT 1 FROM {table} o WHERE "
             f"o.{parent} = x.{parent} AND o.name = x.{column})",
-            [])
-        c.execute(f"UPDATE fk_import_place SET {column}_id = o.id FROM {table} o WHERE "
-                  f"o.{parent} = fk_import_place.{parent} AND o.name = fk_import_place.{column}")
+            [],
+        )
+        c.execute(
+            f"UPDATE fk_import_place SET {column}_id = o.id FROM {table} o WHERE "
+            f"o.{parent} = fk_import_place.{parent} AND o.name = fk_import_place.{column}"
+        )
 
     def _match(self) -> None:
         """Staged rows that are people already in this community: by identity number, else
         (people without one) by name, phone and household; and people kept 待核实 without
         an identity number who now have one."""
         c, code = self.cursor, self.code
-        c.execute("CREATE TEMP TABLE fk_import_match (row_no INTEGER PRIMARY KEY, "
-                  "person_id BIGINT NOT NULL)")
-        c.execute("INSERT INTO fk_import_match (row_no, person_id) SELECT s.row_no, p.id "
-                  "FROM fk_import_stage s JOIN registry_person p ON p.id_number = s.id_number "
-                  "WHERE s.id_number IS NOT NULL")
-        plain = ("FROM fk_import_stage s LEFT JOIN fk_import_place pl ON pl.place_key = "
-                 "s.place_key JOIN registry_person p ON p.community_code = %s AND "
-                 "p.id_number IS NULL AND p.name = s.name AND p.phone = COALESCE(s.phone, '') "
-                 f"AND {self._same('p.household_id', 'pl.household_id')} ")
-        c.execute("INSERT INTO fk_import_match (row_no, person_id) SELECT s.row_no, MIN(p.id) "
-                  + plain + "WHERE s.id_number IS NULL GROUP BY s.row_no", [code])
+        c.execute(
+            "CREATE TEMP TABLE fk_import_match (row_no INTEGER PRIMARY KEY, "
+            "person_id BIGINT NOT NULL)"
+        )
+        c.execute(
+            "INSERT INTO fk_import_match (row_no, person_id) SELECT s.row_no, p.id "
+            "FROM fk_import_stage s JOIN registry_person p ON p.id_number = s.id_number "
+            "WHERE s.id_number IS NOT NULL"
+        )
+        plain = (
+            "FROM fk_import_stage s LEFT JOIN fk_import_place pl ON pl.place_key = "
+            "s.place_key JOIN registry_person p ON p.community_code = %s AND "
+            "p.id_number IS NULL AND p.name = s.name AND p.phone = COALESCE(s.phone, '') "
+            f"AND {self._same('p.household_id', 'pl.household_id')} "
+        )
+        c.execute(
+            "INSERT INTO fk_import_match (row_no, person_id) SELECT s.row_no, MIN(p.id) "
+            + plain
+            + "WHERE s.id_number IS NULL GROUP BY s.row_no",
+            [code],
+        )
         c.execute(
             "INSERT INTO fk_import_match (row_no, person_id) SELECT MIN(s.row_no), p.id "
-            + plain + "WHERE s.id_number IS NOT NULL AND s.phone IS NOT NULL AND s.row_no NOT IN "
+            + plain
+            + "WHERE s.id_number IS NOT NULL AND s.phone IS NOT NULL AND s.row_no NOT IN "
             "(SELECT row_no FROM fk_import_match) AND p.id NOT IN (SELECT person_id FROM "
             "fk_import_match) GROUP BY p.id HAVING COUNT(*) = 1 ON CONFLICT (row_no) DO NOTHING",
-            [code])
+            [code],
+        )
 
     def _update(self) -> None:
         c, now, actor = self.cursor, self.now, self.scope.actor_id
@@ -921,35 +1160,49 @@ class _Apply:
         (matched,) = c.fetchone()
         if not matched:
             return
-        joined = ("FROM fk_import_match m JOIN fk_import_stage s ON s.row_no = m.row_no "
-                  "LEFT JOIN fk_import_place pl ON pl.place_key = s.place_key")
-        c.execute("CREATE TEMP TABLE fk_import_moved AS SELECT m.person_id, pl.household_id, "
-                  f"pl.household_code, pl.hh_address {joined} JOIN registry_person p ON p.id = "
-                  "m.person_id WHERE pl.household_id IS NOT NULL AND (p.household_id IS NULL OR "
-                  "p.household_id <> pl.household_id)")
-        c.execute("UPDATE registry_residence SET ended_at = %s WHERE ended_at IS NULL AND "
-                  "person_id IN (SELECT person_id FROM fk_import_moved)", [now])
-        c.execute("INSERT INTO registry_residence (person_id, jurisdiction_code, household_id, "
-                  "address, started_at, reason, recorded_by_id) SELECT person_id, "
-                  "household_code, household_id, hh_address, %s, %s, %s FROM fk_import_moved",
-                  [now, _("ledger import"), actor])
+        joined = (
+            "FROM fk_import_match m JOIN fk_import_stage s ON s.row_no = m.row_no "
+            "LEFT JOIN fk_import_place pl ON pl.place_key = s.place_key"
+        )
+        c.execute(
+            "CREATE TEMP TABLE fk_import_moved AS SELECT m.person_id, pl.household_id, "
+            f"pl.household_code, pl.hh_address {joined} JOIN registry_person p ON p.id = "
+            "m.person_id WHERE pl.household_id IS NOT NULL AND (p.household_id IS NULL OR "
+            "p.household_id <> pl.household_id)"
+        )
+        c.execute(
+            "UPDATE registry_residence SET ended_at = %s WHERE ended_at IS NULL AND "
+            "person_id IN (SELECT person_id FROM fk_import_moved)",
+            [now],
+        )
+        c.execute(
+            "INSERT INTO registry_residence (person_id, jurisdiction_code, household_id, "
+            "address, started_at, reason, recorded_by_id) SELECT person_id, "
+            "household_code, household_id, hh_address, %s, %s, %s FROM fk_import_moved",
+            [now, _("ledger import"), actor],
+        )
         p = "registry_person"
         sets = [f"{col} = COALESCE({expr}, {p}.{col})" for col, expr, _n in _UPDATED]
-        sets += ["name_pinyin = COALESCE(s.name_pinyin, registry_person.name_pinyin)",
-                 "name_initials = COALESCE(s.name_initials, registry_person.name_initials)",
-                 "id_last4 = COALESCE(s.id_last4, registry_person.id_last4)",
-                 "jurisdiction_code = COALESCE(pl.household_code, "
-                 "registry_person.jurisdiction_code)",
-                 "needs_verification = CASE WHEN s.id_number IS NOT NULL THEN FALSE ELSE "
-                 "registry_person.needs_verification END",
-                 "updated_at = %s"]
+        sets += [
+            "name_pinyin = COALESCE(s.name_pinyin, registry_person.name_pinyin)",
+            "name_initials = COALESCE(s.name_initials, registry_person.name_initials)",
+            "id_last4 = COALESCE(s.id_last4, registry_person.id_last4)",
+            "jurisdiction_code = COALESCE(pl.household_code, registry_person.jurisdiction_code)",
+            "needs_verification = CASE WHEN s.id_number IS NOT NULL THEN FALSE ELSE "
+            "registry_person.needs_verification END",
+            "updated_at = %s",
+        ]
         differs = [
-            f"({expr} IS NOT NULL AND ({p}.{col} IS NULL OR {p}.{col} <> {expr}))" if nullable
+            f"({expr} IS NOT NULL AND ({p}.{col} IS NULL OR {p}.{col} <> {expr}))"
+            if nullable
             else f"({expr} IS NOT NULL AND {p}.{col} <> {expr})"
             for col, expr, nullable in _UPDATED
         ]
-        c.execute(f"UPDATE {p} SET {', '.join(sets)} {joined} WHERE {p}.id = m.person_id AND "
-                  f"({' OR '.join(differs)})", [now])
+        c.execute(
+            f"UPDATE {p} SET {', '.join(sets)} {joined} WHERE {p}.id = m.person_id AND "
+            f"({' OR '.join(differs)})",
+            [now],
+        )
         self.summary.updated = c.rowcount
         self.summary.unchanged = matched - c.rowcount
 
@@ -973,12 +1226,15 @@ class _Apply:
             "COALESCE(s.remarks, ''), %s, %s, %s, %s FROM fk_import_stage s "
             "LEFT JOIN fk_import_place pl ON pl.place_key = s.place_key WHERE NOT EXISTS "
             "(SELECT 1 FROM fk_import_match m WHERE m.row_no = s.row_no) ORDER BY s.row_no",
-            [code, code, SOURCE, now, now, actor])
+            [code, code, SOURCE, now, now, actor],
+        )
         self.summary.created = c.rowcount
         if not c.rowcount:
             return
-        c.execute("INSERT INTO registry_residence (person_id, jurisdiction_code, household_id, "
-                  "address, started_at, reason, recorded_by_id) SELECT p.id, p.jurisdiction_code, "
-                  "p.household_id, p.address, %s, %s, %s FROM registry_person p WHERE p.id > %s "
-                  "AND p.created_at = %s AND p.source = %s AND p.community_code = %s",
-                  [now, _("ledger import"), actor, before, now, SOURCE, code])
+        c.execute(
+            "INSERT INTO registry_residence (person_id, jurisdiction_code, household_id, "
+            "address, started_at, reason, recorded_by_id) SELECT p.id, p.jurisdiction_code, "
+            "p.household_id, p.address, %s, %s, %s FROM registry_person p WHERE p.id > %s "
+            "AND p.created_at = %s AND p.source = %s AND p.community_code = %s",
+            [now, _("ledger import"), actor, before, now, SOURCE, code],
+        )

@@ -42,8 +42,9 @@ def uploads_dir() -> Path:
     return path
 
 
-def import_enqueue(*, scope: Scope, community_code: str, upload: UploadedFile,
-                   dry_run: bool = False) -> Job:
+def import_enqueue(
+    *, scope: Scope, community_code: str, upload: UploadedFile, dry_run: bool = False
+) -> Job:
     scope.require(Perm.PERSON_IMPORT, at=community_code)
     name = upload.name or "ledger"
     suffix = Path(name).suffix.lower()
@@ -64,10 +65,18 @@ def import_enqueue(*, scope: Scope, community_code: str, upload: UploadedFile,
             tmp.write(chunk)
     with transaction.atomic():
         job = Job.objects.create(
-            kind=Job.Kind.IMPORT, name="persons", jurisdiction_code=community_code,
-            created_by_id=scope.actor_id, input_file=tmp.name, output_name=name,
-            params={"community": community_code, "dry_run": dry_run,
-                    "perms": sorted(scope.perms), "actor_name": scope.actor_name},
+            kind=Job.Kind.IMPORT,
+            name="persons",
+            jurisdiction_code=community_code,
+            created_by_id=scope.actor_id,
+            input_file=tmp.name,
+            output_name=name,
+            params={
+                "community": community_code,
+                "dry_run": dry_run,
+                "perms": sorted(scope.perms),
+                "actor_name": scope.actor_name,
+            },
         )
         transaction.on_commit(lambda: run_import(job.pk))
     return job
@@ -83,23 +92,34 @@ def run_import_job(job_id: int) -> None:
         Job.objects.filter(pk=job.pk).update(done=done, total=total)
 
     try:
-        summary = import_persons(scope=scope, community_code=job.params["community"],
-                                 path=job.input_file, filename=job.output_name,
-                                 dry_run=job.params.get("dry_run", False), progress=progress)
+        summary = import_persons(
+            scope=scope,
+            community_code=job.params["community"],
+            path=job.input_file,
+            filename=job.output_name,
+            dry_run=job.params.get("dry_run", False),
+            progress=progress,
+        )
     except ApplicationError as exc:
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error=exc.message,
-                                             finished_at=timezone.now())
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, error=exc.message, finished_at=timezone.now()
+        )
         return
     except Exception:
         Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED, finished_at=timezone.now(),
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
             error=_("The import failed unexpectedly; nothing was saved. Tell the administrator."),
         )
         raise
     result = summary.as_dict()
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, result=result,
-                                         done=result["rows"], total=result["rows"],
-                                         finished_at=timezone.now())
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.DONE,
+        result=result,
+        done=result["rows"],
+        total=result["rows"],
+        finished_at=timezone.now(),
+    )
 
 
 run_import = db_task(retries=0)(run_import_job)
@@ -114,8 +134,11 @@ def import_get(*, scope: Scope, pk: int) -> Job:
 
 
 def recent_imports(*, scope: Scope) -> QuerySet[Job]:
-    return Job.objects.within(scope).filter(kind=Job.Kind.IMPORT,
-                                            created_by_id=scope.actor_id).order_by("-id")[:10]
+    return (
+        Job.objects.within(scope)
+        .filter(kind=Job.Kind.IMPORT, created_by_id=scope.actor_id)
+        .order_by("-id")[:10]
+    )
 
 
 def rejected_file(*, scope: Scope, job: Job) -> tuple[Path, str]:
@@ -133,15 +156,24 @@ def rejected_file(*, scope: Scope, job: Job) -> tuple[Path, str]:
 
 
 def filters_to_params(f: selectors.PersonFilters) -> dict[str, Any]:
-    return {"q": f.query, "jurisdiction": f.jurisdiction, "compound": f.compound_id,
-            "group": f.vulnerability, "verify": f.needs_verification, "status": f.status}
+    return {
+        "q": f.query,
+        "jurisdiction": f.jurisdiction,
+        "compound": f.compound_id,
+        "group": f.vulnerability,
+        "verify": f.needs_verification,
+        "status": f.status,
+    }
 
 
 def params_to_filters(params: dict[str, Any]) -> selectors.PersonFilters:
     return selectors.PersonFilters(
-        query=params.get("q") or "", jurisdiction=params.get("jurisdiction") or "",
-        compound_id=params.get("compound"), vulnerability=params.get("group") or "",
-        needs_verification=bool(params.get("verify")), status=params.get("status") or "",
+        query=params.get("q") or "",
+        jurisdiction=params.get("jurisdiction") or "",
+        compound_id=params.get("compound"),
+        vulnerability=params.get("group") or "",
+        needs_verification=bool(params.get("verify")),
+        status=params.get("status") or "",
     )
 
 
@@ -188,11 +220,13 @@ def _count(scope: Scope, params: dict[str, Any]) -> int:
     return selectors.person_list(scope=scope, filters=params_to_filters(params)).count()
 
 
-exports.register(ExportSpec(
-    name="persons",
-    title=lambda: _("Residents"),
-    columns=_columns,
-    rows=_rows,
-    count=_count,
-    describe=lambda params: params_to_filters(params).describe(),
-))
+exports.register(
+    ExportSpec(
+        name="persons",
+        title=lambda: _("Residents"),
+        columns=_columns,
+        rows=_rows,
+        count=_count,
+        describe=lambda params: params_to_filters(params).describe(),
+    )
+)

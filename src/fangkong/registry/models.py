@@ -41,8 +41,7 @@ class Compound(Place):
         VILLAGE_GROUP = "village_group", _("Village group")
         OTHER = "other", _("Other")
 
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices,
-                            default=Kind.COMPOUND)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPOUND)
     address = models.CharField(_("address"), max_length=200, blank=True)
 
     objects = ScopedManager["Compound"]()
@@ -52,8 +51,9 @@ class Compound(Place):
         verbose_name = _("compound")
         verbose_name_plural = _("compounds")
         constraints = [
-            models.UniqueConstraint(fields=["community_code", "name"],
-                                    name="compound_name_unique_in_community"),
+            models.UniqueConstraint(
+                fields=["community_code", "name"], name="compound_name_unique_in_community"
+            ),
         ]
 
 
@@ -70,8 +70,9 @@ class Building(Place):
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
         constraints = [
-            models.UniqueConstraint(fields=["compound", "name"],
-                                    name="building_name_unique_in_compound"),
+            models.UniqueConstraint(
+                fields=["compound", "name"], name="building_name_unique_in_compound"
+            ),
         ]
 
 
@@ -88,7 +89,9 @@ class Unit(Place):
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         constraints = [
-            models.UniqueConstraint(fields=["building", "name"], name="unit_name_unique_in_building"),
+            models.UniqueConstraint(
+                fields=["building", "name"], name="unit_name_unique_in_building"
+            ),
         ]
 
 
@@ -100,10 +103,12 @@ class Household(Place):
     """
 
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="households")
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="households")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="households")
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="households"
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="households"
+    )
     address = models.CharField(_("address"), max_length=200)
     sort_key = models.IntegerField(default=0)
 
@@ -152,24 +157,28 @@ class Person(models.Model):
 
     jurisdiction_code = models.CharField(max_length=15)
     community_code = models.CharField(max_length=12)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="members")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
     name = models.CharField(_("name"), max_length=60)
     name_pinyin = models.CharField(max_length=120, blank=True)
     name_initials = models.CharField(max_length=30, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True, default="")
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    id_type = models.CharField(_("identity document"), max_length=20, choices=IdType.choices,
-                               blank=True, default="")
+    id_type = models.CharField(
+        _("identity document"), max_length=20, choices=IdType.choices, blank=True, default=""
+    )
     id_number = models.CharField(_("identity number"), max_length=32, null=True, blank=True)
     id_last4 = models.CharField(max_length=4, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     ethnicity = models.CharField(_("ethnic group"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    relation_to_head = models.CharField(_("relation to head of household"), max_length=20,
-                                        blank=True)
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices,
-                                blank=True, default="")
+    relation_to_head = models.CharField(
+        _("relation to head of household"), max_length=20, blank=True
+    )
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, blank=True, default=""
+    )
     # Vulnerability flags (老弱病残孕幼 and living alone). Old age and infancy also follow
     # from the birth date; the stored flags record what the community knows.
     is_elderly = models.BooleanField(_("elderly"), default=False)
@@ -180,30 +189,44 @@ class Person(models.Model):
     is_infant = models.BooleanField(_("young child"), default=False)
     lives_alone = models.BooleanField(_("living alone"), default=False)
     needs_verification = models.BooleanField(_("to be verified"), default=False)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
     remarks = models.TextField(_("remarks"), blank=True)
     source = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = ScopedManager["Person"]()
 
-    VULNERABILITY_FIELDS = ("is_elderly", "is_frail", "is_chronically_ill", "is_disabled",
-                            "is_pregnant", "is_infant", "lives_alone")
+    VULNERABILITY_FIELDS = (
+        "is_elderly",
+        "is_frail",
+        "is_chronically_ill",
+        "is_disabled",
+        "is_pregnant",
+        "is_infant",
+        "lives_alone",
+    )
 
     class Meta:
         ordering = ["jurisdiction_code", "household_id", "id"]
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         constraints = [
-            models.UniqueConstraint(fields=["id_number"], name="person_id_number_unique",
-                                    condition=models.Q(id_number__isnull=False)),
+            models.UniqueConstraint(
+                fields=["id_number"],
+                name="person_id_number_unique",
+                condition=models.Q(id_number__isnull=False),
+            ),
         ]
         indexes = [
-            models.Index(fields=["jurisdiction_code", "name_initials"], name="person_scope_initials"),
+            models.Index(
+                fields=["jurisdiction_code", "name_initials"], name="person_scope_initials"
+            ),
             models.Index(fields=["jurisdiction_code", "name_pinyin"], name="person_scope_pinyin"),
             models.Index(fields=["jurisdiction_code", "name"], name="person_scope_name"),
             models.Index(fields=["id_last4", "jurisdiction_code"], name="person_last4"),
@@ -236,8 +259,11 @@ class Person(models.Model):
 
     @property
     def vulnerabilities(self) -> list[str]:
-        return [str(self._meta.get_field(f).verbose_name) for f in self.VULNERABILITY_FIELDS
-                if getattr(self, f)]
+        return [
+            str(getattr(self._meta.get_field(f), "verbose_name", f))
+            for f in self.VULNERABILITY_FIELDS
+            if getattr(self, f)
+        ]
 
 
 class Residence(models.Model):
@@ -245,14 +271,16 @@ class Residence(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="residences")
     jurisdiction_code = models.CharField(max_length=15, db_index=True)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     address = models.CharField(max_length=200, blank=True)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = ScopedManager["Residence"]()
 

@@ -24,8 +24,12 @@ _LAST4 = re.compile(r"^\d{3}[\dXx]$")
 _ID = re.compile(r"^\d{17}[\dXx]$")
 
 VULNERABILITY_FILTERS = {
-    "elderly": "is_elderly", "frail": "is_frail", "ill": "is_chronically_ill",
-    "disabled": "is_disabled", "pregnant": "is_pregnant", "infant": "is_infant",
+    "elderly": "is_elderly",
+    "frail": "is_frail",
+    "ill": "is_chronically_ill",
+    "disabled": "is_disabled",
+    "pregnant": "is_pregnant",
+    "infant": "is_infant",
     "alone": "lives_alone",
 }
 
@@ -155,8 +159,9 @@ def jurisdiction_ancestors(*, scope: Scope, node: Jurisdiction) -> list[Jurisdic
     return list(reversed(chain))
 
 
-def jurisdiction_children(*, scope: Scope, node: Jurisdiction,
-                          include_retired: bool = False) -> list[Jurisdiction]:
+def jurisdiction_children(
+    *, scope: Scope, node: Jurisdiction, include_retired: bool = False
+) -> list[Jurisdiction]:
     children = Jurisdiction.objects.within(scope).filter(parent=node)
     if not include_retired:
         children = children.filter(is_active=True)
@@ -171,8 +176,9 @@ class Counts:
     persons: int = 0
 
 
-def counts_by_child(*, scope: Scope, node: Jurisdiction,
-                    children: list[Jurisdiction]) -> tuple[dict[str, Counts], Counts]:
+def counts_by_child(
+    *, scope: Scope, node: Jurisdiction, children: list[Jurisdiction]
+) -> tuple[dict[str, Counts], Counts]:
     """Counts of places and people under each child of node, and under node itself.
 
     One grouped query per table, grouped by the code prefix of the child's level: set
@@ -187,13 +193,17 @@ def counts_by_child(*, scope: Scope, node: Jurisdiction,
         width = len(children[0].code) if children else len(node.code)
     from django.db.models.functions import Substr
 
-    specs = [
+    specs: list[tuple[str, QuerySet[Any]]] = [
         ("compounds", Compound.objects.within(scope).within_code(node.code).filter(is_active=True)),
         ("buildings", Building.objects.within(scope).within_code(node.code).filter(is_active=True)),
-        ("households", Household.objects.within(scope).within_code(node.code)
-         .filter(is_active=True)),
-        ("persons", Person.objects.within(scope).within_code(node.code)
-         .filter(status=Person.Status.ACTIVE)),
+        (
+            "households",
+            Household.objects.within(scope).within_code(node.code).filter(is_active=True),
+        ),
+        (
+            "persons",
+            Person.objects.within(scope).within_code(node.code).filter(status=Person.Status.ACTIVE),
+        ),
     ]
     for attr, qs in specs:
         rows = (
@@ -248,27 +258,36 @@ def household_get(*, scope: Scope, pk: int) -> Household:
 
 def buildings_of(*, scope: Scope, compound: Compound) -> QuerySet[Building]:
     return (
-        Building.objects.within(scope).filter(compound=compound)
-        .annotate(n_households=Count("households", distinct=True),
-                  n_persons=Count("households__members",
-                                  filter=Q(households__members__status=Person.Status.ACTIVE)))
+        Building.objects.within(scope)
+        .filter(compound=compound)
+        .annotate(
+            n_households=Count("households", distinct=True),
+            n_persons=Count(
+                "households__members", filter=Q(households__members__status=Person.Status.ACTIVE)
+            ),
+        )
         .order_by("-is_active", "sort_key", "name")
     )
 
 
 def units_of(*, scope: Scope, building: Building) -> QuerySet[Unit]:
     return (
-        Unit.objects.within(scope).filter(building=building)
-        .annotate(n_households=Count("households", distinct=True),
-                  n_persons=Count("households__members",
-                                  filter=Q(households__members__status=Person.Status.ACTIVE)))
+        Unit.objects.within(scope)
+        .filter(building=building)
+        .annotate(
+            n_households=Count("households", distinct=True),
+            n_persons=Count(
+                "households__members", filter=Q(households__members__status=Person.Status.ACTIVE)
+            ),
+        )
         .order_by("-is_active", "sort_key", "name")
     )
 
 
 def households_of(*, scope: Scope, **parent: Any) -> QuerySet[Household]:
     return (
-        Household.objects.within(scope).filter(**parent)
+        Household.objects.within(scope)
+        .filter(**parent)
         .annotate(n_persons=Count("members", filter=Q(members__status=Person.Status.ACTIVE)))
         .order_by("sort_key", "name")
     )
@@ -297,6 +316,7 @@ def community_names(*, scope: Scope) -> dict[str, str]:
     """
     prefix = scope.code[:12]
     return dict(
-        Jurisdiction.objects.within_code(prefix).filter(level=Level.COMMUNITY)
+        Jurisdiction.objects.within_code(prefix)
+        .filter(level=Level.COMMUNITY)
         .values_list("code", "name")
     )

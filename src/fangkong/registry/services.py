@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -58,8 +59,13 @@ def grid_create(*, scope: Scope, community_code: str, name: str) -> Jurisdiction
     number = next(n for n in range(1, 1000) if f"{community.code}{n:03d}" not in used)
     code = f"{community.code}{number:03d}"
     grid = Jurisdiction.objects.create(
-        code=code, jurisdiction_code=code, parent=community, level=Level.GRID,
-        kind=Jurisdiction.Kind.GRID, name=name, official_name=name,
+        code=code,
+        jurisdiction_code=code,
+        parent=community,
+        level=Level.GRID,
+        kind=Jurisdiction.Kind.GRID,
+        name=name,
+        official_name=name,
     )
     audit.record(scope, "registry.grid.created", grid, data={"name": name})
     return grid
@@ -105,8 +111,14 @@ def jurisdiction_set_active(*, scope: Scope, code: str, active: bool) -> Jurisdi
 
 
 @transaction.atomic
-def compound_create(*, scope: Scope, jurisdiction_code: str, name: str,
-                    kind: str = Compound.Kind.COMPOUND, address: str = "") -> Compound:
+def compound_create(
+    *,
+    scope: Scope,
+    jurisdiction_code: str,
+    name: str,
+    kind: str = Compound.Kind.COMPOUND,
+    address: str = "",
+) -> Compound:
     scope.require(Perm.PLACE_MANAGE, at=jurisdiction_code)
     node = _jurisdiction_in_scope(scope, jurisdiction_code)
     if node.level not in (Level.COMMUNITY, Level.GRID):
@@ -117,8 +129,13 @@ def compound_create(*, scope: Scope, jurisdiction_code: str, name: str,
     community_code = community_of(node.code)
     if Compound.objects.filter(community_code=community_code, name=name).exists():
         raise _invalid("name", _("This community already has a compound of that name."))
-    compound = Compound.objects.create(jurisdiction_code=node.code, community_code=community_code,
-                                       name=name, kind=kind, address=address)
+    compound = Compound.objects.create(
+        jurisdiction_code=node.code,
+        community_code=community_code,
+        name=name,
+        kind=kind,
+        address=address,
+    )
     audit.record(scope, "registry.compound.created", compound, data={"name": name})
     return compound
 
@@ -131,10 +148,13 @@ def building_create(*, scope: Scope, compound: Compound, name: str) -> Building:
         raise _invalid("name", _("A name is required."))
     if Building.objects.filter(compound=compound, name=name).exists():
         raise _invalid("name", _("This compound already has a building of that name."))
-    building = Building.objects.create(compound=compound, name=name,
-                                       jurisdiction_code=compound.jurisdiction_code,
-                                       community_code=compound.community_code,
-                                       sort_key=_sort_key(name))
+    building = Building.objects.create(
+        compound=compound,
+        name=name,
+        jurisdiction_code=compound.jurisdiction_code,
+        community_code=compound.community_code,
+        sort_key=_sort_key(name),
+    )
     audit.record(scope, "registry.building.created", building, data={"name": name})
     return building
 
@@ -147,16 +167,26 @@ def unit_create(*, scope: Scope, building: Building, name: str) -> Unit:
         raise _invalid("name", _("A name is required."))
     if Unit.objects.filter(building=building, name=name).exists():
         raise _invalid("name", _("This building already has a unit of that name."))
-    unit = Unit.objects.create(building=building, name=name,
-                               jurisdiction_code=building.jurisdiction_code,
-                               community_code=building.community_code, sort_key=_sort_key(name))
+    unit = Unit.objects.create(
+        building=building,
+        name=name,
+        jurisdiction_code=building.jurisdiction_code,
+        community_code=building.community_code,
+        sort_key=_sort_key(name),
+    )
     audit.record(scope, "registry.unit.created", unit, data={"name": name})
     return unit
 
 
 @transaction.atomic
-def household_create(*, scope: Scope, compound: Compound, room: str,
-                     building: Building | None = None, unit: Unit | None = None) -> Household:
+def household_create(
+    *,
+    scope: Scope,
+    compound: Compound,
+    room: str,
+    building: Building | None = None,
+    unit: Unit | None = None,
+) -> Household:
     parent: Compound | Building | Unit = unit or building or compound
     scope.require(Perm.PLACE_MANAGE, at=parent.jurisdiction_code)
     if unit is not None and (building is None or unit.building_id != building.pk):
@@ -166,14 +196,20 @@ def household_create(*, scope: Scope, compound: Compound, room: str,
     room = canonical_room(room)
     if not room:
         raise _invalid("room", _("A room number is required."))
-    if Household.objects.filter(compound=compound, building=building, unit=unit,
-                                name=room).exists():
+    if Household.objects.filter(
+        compound=compound, building=building, unit=unit, name=room
+    ).exists():
         raise _invalid("room", _("This household already exists."))
     household = Household.objects.create(
-        compound=compound, building=building, unit=unit, name=room,
-        jurisdiction_code=parent.jurisdiction_code, community_code=compound.community_code,
-        address=household_address(compound.name, building.name if building else None,
-                                  unit.name if unit else None, room),
+        compound=compound,
+        building=building,
+        unit=unit,
+        name=room,
+        jurisdiction_code=parent.jurisdiction_code,
+        community_code=compound.community_code,
+        address=household_address(
+            compound.name, building.name if building else None, unit.name if unit else None, room
+        ),
         sort_key=_sort_key(room),
     )
     audit.record(scope, "registry.household.created", household, data={"room": room})
@@ -186,18 +222,28 @@ def _sort_key(name: str) -> int:
 
 
 PLACE_MODELS: dict[str, type[Compound | Building | Unit | Household]] = {
-    "compound": Compound, "building": Building, "unit": Unit, "household": Household,
+    "compound": Compound,
+    "building": Building,
+    "unit": Unit,
+    "household": Household,
 }
 
 
 def _descendant_filters(place: Model) -> list[tuple[type[Model], dict[str, Any]]]:
     """Every table below a place, with the filter that finds its rows."""
     if isinstance(place, Compound):
-        return [(Building, {"compound": place}), (Unit, {"building__compound": place}),
-                (Household, {"compound": place}), (Person, {"household__compound": place})]
+        return [
+            (Building, {"compound": place}),
+            (Unit, {"building__compound": place}),
+            (Household, {"compound": place}),
+            (Person, {"household__compound": place}),
+        ]
     if isinstance(place, Building):
-        return [(Unit, {"building": place}), (Household, {"building": place}),
-                (Person, {"household__building": place})]
+        return [
+            (Unit, {"building": place}),
+            (Household, {"building": place}),
+            (Person, {"household__building": place}),
+        ]
     if isinstance(place, Unit):
         return [(Household, {"unit": place}), (Person, {"household__unit": place})]
     if isinstance(place, Household):
@@ -209,22 +255,29 @@ def _refresh_addresses(compound: Compound) -> None:
     """Rewrite the written address of every household and person of a compound."""
     households = Household.objects.filter(compound=compound).select_related("building", "unit")
     for household in households:
-        address = household_address(compound.name,
-                                    household.building.name if household.building else None,
-                                    household.unit.name if household.unit else None,
-                                    household.name)
+        address = household_address(
+            compound.name,
+            household.building.name if household.building else None,
+            household.unit.name if household.unit else None,
+            household.name,
+        )
         if address != household.address:
             Household.objects.filter(pk=household.pk).update(address=address)
             Person.objects.filter(household=household).update(address=address)
 
 
 @transaction.atomic
-def place_rename(*, scope: Scope, place: Compound | Building | Unit | Household,
-                 name: str) -> Compound | Building | Unit | Household:
+def place_rename(
+    *, scope: Scope, place: Compound | Building | Unit | Household, name: str
+) -> Compound | Building | Unit | Household:
     scope.require(Perm.PLACE_MANAGE, at=place.jurisdiction_code)
-    canonical = {Compound: str.strip, Building: canonical_building, Unit: canonical_unit,
-                 Household: canonical_room}[type(place)]
-    name = canonical(name)
+    canonicals: dict[type, Callable[[str], str]] = {
+        Compound: str.strip,
+        Building: canonical_building,
+        Unit: canonical_unit,
+        Household: canonical_room,
+    }
+    name = canonicals[type(place)](name)
     if not name:
         raise _invalid("name", _("A name is required."))
     old = place.name
@@ -234,24 +287,35 @@ def place_rename(*, scope: Scope, place: Compound | Building | Unit | Household,
         Compound: lambda p: {"community_code": p.community_code},
         Building: lambda p: {"compound_id": p.compound_id},
         Unit: lambda p: {"building_id": p.building_id},
-        Household: lambda p: {"compound_id": p.compound_id, "building_id": p.building_id,
-                              "unit_id": p.unit_id},
+        Household: lambda p: {
+            "compound_id": p.compound_id,
+            "building_id": p.building_id,
+            "unit_id": p.unit_id,
+        },
     }[type(place)](place)
     if type(place).objects.filter(name=name, **siblings).exclude(pk=place.pk).exists():
         raise _invalid("name", _("That name is already used here."))
     place.name = name
     place.save(update_fields=["name", "updated_at"])
-    compound = place if isinstance(place, Compound) else place.compound if not isinstance(
-        place, Unit) else place.building.compound
+    compound = (
+        place
+        if isinstance(place, Compound)
+        else place.compound
+        if not isinstance(place, Unit)
+        else place.building.compound
+    )
     _refresh_addresses(compound)
-    audit.record(scope, f"registry.{type(place).__name__.lower()}.renamed", place,
-                 data={"from": old, "to": name})
+    audit.record(
+        scope,
+        f"registry.{type(place).__name__.lower()}.renamed",
+        place,
+        data={"from": old, "to": name},
+    )
     return place
 
 
 @transaction.atomic
-def place_move(*, scope: Scope, place: Compound | Building,
-               to_code: str) -> Compound | Building:
+def place_move(*, scope: Scope, place: Compound | Building, to_code: str) -> Compound | Building:
     """Move a compound or building to another grid (or community), with everything in it.
 
     Every row below takes the new code in one set-based update per table, so scoping
@@ -272,23 +336,26 @@ def place_move(*, scope: Scope, place: Compound | Building,
     old_code = place.jurisdiction_code
     updates = {"jurisdiction_code": target.code, "community_code": new_community}
     for model, lookup in _descendant_filters(place):
-        model._default_manager.filter(**lookup).update(**updates)  # type: ignore[attr-defined]
+        model._default_manager.filter(**lookup).update(**updates)
     type(place).objects.filter(pk=place.pk).update(**updates)
     place.refresh_from_db()
-    audit.record(scope, f"registry.{type(place).__name__.lower()}.moved", place,
-                 data={"from": old_code, "to": target.code})
+    audit.record(
+        scope,
+        f"registry.{type(place).__name__.lower()}.moved",
+        place,
+        data={"from": old_code, "to": target.code},
+    )
     return place
 
 
 @transaction.atomic
-def place_set_active(*, scope: Scope, place: Compound | Building | Unit | Household,
-                     active: bool) -> Compound | Building | Unit | Household:
+def place_set_active(
+    *, scope: Scope, place: Compound | Building | Unit | Household, active: bool
+) -> Compound | Building | Unit | Household:
     """Retire a place (never delete one that has people) or bring it back."""
     scope.require(Perm.PLACE_MANAGE, at=place.jurisdiction_code)
     if not active:
-        people = [
-            lookup for model, lookup in _descendant_filters(place) if model is Person
-        ][0]
+        people = next(lookup for model, lookup in _descendant_filters(place) if model is Person)
         if Person.objects.filter(status=Person.Status.ACTIVE, **people).exists():
             raise ApplicationError(
                 _("People are registered here; move them out before retiring the place.")
@@ -302,9 +369,24 @@ def place_set_active(*, scope: Scope, place: Compound | Building | Unit | Househ
 
 # --- People ------------------------------------------------------------------------
 
-PERSON_EDITABLE = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "ethnicity",
-                   "relation_to_head", "category", "remarks", "is_frail", "is_chronically_ill",
-                   "is_disabled", "is_pregnant", "lives_alone", "needs_verification")
+PERSON_EDITABLE = (
+    "name",
+    "sex",
+    "birth_date",
+    "id_type",
+    "id_number",
+    "phone",
+    "ethnicity",
+    "relation_to_head",
+    "category",
+    "remarks",
+    "is_frail",
+    "is_chronically_ill",
+    "is_disabled",
+    "is_pregnant",
+    "lives_alone",
+    "needs_verification",
+)
 
 
 def _clean_person_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -341,14 +423,26 @@ def _check_id_free(id_number: str | None, exclude_pk: int | None = None) -> None
     if others.exists():
         raise ApplicationError(
             _("A person with this identity number is already registered; search for them."),
-            errors=[FieldError("id_number", "taken",
-                               _("A person with this identity number is already registered."))],
+            errors=[
+                FieldError(
+                    "id_number",
+                    "taken",
+                    _("A person with this identity number is already registered."),
+                )
+            ],
         )
 
 
 @transaction.atomic
-def person_create(*, scope: Scope, household: Household | None, community_code: str | None = None,
-                  source: str = "manual", address: str = "", **fields: Any) -> Person:
+def person_create(
+    *,
+    scope: Scope,
+    household: Household | None,
+    community_code: str | None = None,
+    source: str = "manual",
+    address: str = "",
+    **fields: Any,
+) -> Person:
     code = household.jurisdiction_code if household else (community_code or "")
     scope.require(Perm.PERSON_EDIT, at=code)
     if household is None:
@@ -363,18 +457,28 @@ def person_create(*, scope: Scope, household: Household | None, community_code: 
     if not cleaned.get("id_number"):
         cleaned["needs_verification"] = True
     person = Person(
-        jurisdiction_code=code, community_code=community_of(code), household=household,
-        address=household.address if household else address.strip(), source=source,
-        created_by_id=scope.actor_id, **cleaned,
+        jurisdiction_code=code,
+        community_code=community_of(code),
+        household=household,
+        address=household.address if household else address.strip(),
+        source=source,
+        created_by_id=scope.actor_id,
+        **cleaned,
     )
     for key, value in person_search_fields(person.name, person.id_number).items():
         setattr(person, key, value)
-    for key, value in age_flags(person.birth_date).items():
-        setattr(person, key, value)
+    for flag, on in age_flags(person.birth_date).items():
+        setattr(person, flag, on)
     person.save()
-    Residence.objects.create(person=person, jurisdiction_code=code, household=household,
-                             address=person.address, started_at=timezone.now(),
-                             reason=_("registered"), recorded_by_id=scope.actor_id)
+    Residence.objects.create(
+        person=person,
+        jurisdiction_code=code,
+        household=household,
+        address=person.address,
+        started_at=timezone.now(),
+        reason=_("registered"),
+        recorded_by_id=scope.actor_id,
+    )
     audit.record(scope, "registry.person.created", person)
     return person
 
@@ -395,12 +499,13 @@ def person_update(*, scope: Scope, person: Person, reason: str = "", **fields: A
         setattr(person, key, cleaned[key])
     for key, value in person_search_fields(person.name, person.id_number).items():
         setattr(person, key, value)
-    for key, value in age_flags(person.birth_date).items():
-        setattr(person, key, value)
+    for flag, on in age_flags(person.birth_date).items():
+        setattr(person, flag, on)
     person.save()
     # The audit says which fields changed, never their values (personal data).
-    audit.record(scope, "registry.person.updated", person, reason=reason,
-                 data={"fields": sorted(changed)})
+    audit.record(
+        scope, "registry.person.updated", person, reason=reason, data={"fields": sorted(changed)}
+    )
     return person
 
 
@@ -411,8 +516,9 @@ def person_file_viewed(*, scope: Scope, person: Person, remote_addr: str = "") -
 
 
 @transaction.atomic
-def person_reveal(*, scope: Scope, person: Person, field: str, reason: str,
-                  remote_addr: str = "") -> str:
+def person_reveal(
+    *, scope: Scope, person: Person, field: str, reason: str, remote_addr: str = ""
+) -> str:
     """Show a full identity number or phone: an action with a reason, audited."""
     scope.require(Perm.PERSON_REVEAL, at=person.jurisdiction_code)
     if field not in REVEALABLE_FIELDS:
@@ -420,14 +526,26 @@ def person_reveal(*, scope: Scope, person: Person, field: str, reason: str,
     reason = reason.strip()
     if len(reason) < 2:
         raise _invalid("reason", _("Give the reason for seeing the full value."))
-    audit.record(scope, "registry.person.revealed", person, reason=reason,
-                 data={"field": field}, remote_addr=remote_addr)
+    audit.record(
+        scope,
+        "registry.person.revealed",
+        person,
+        reason=reason,
+        data={"field": field},
+        remote_addr=remote_addr,
+    )
     return str(getattr(person, field) or "")
 
 
 @transaction.atomic
-def person_move(*, scope: Scope, person: Person, household: Household, reason: str,
-                moved_on: dt.datetime | None = None) -> Person:
+def person_move(
+    *,
+    scope: Scope,
+    person: Person,
+    household: Household,
+    reason: str,
+    moved_on: dt.datetime | None = None,
+) -> Person:
     """Register a person in another household.
 
     Within a community: a community worker may do it. Across communities it is a
@@ -448,14 +566,28 @@ def person_move(*, scope: Scope, person: Person, household: Household, reason: s
     person.jurisdiction_code = household.jurisdiction_code
     person.community_code = household.community_code
     person.address = household.address
-    person.save(update_fields=["household", "jurisdiction_code", "community_code", "address",
-                               "updated_at"])
-    Residence.objects.create(person=person, jurisdiction_code=household.jurisdiction_code,
-                             household=household, address=household.address, started_at=when,
-                             reason=reason, recorded_by_id=scope.actor_id)
-    audit.record(scope, "registry.person.moved", person, reason=reason,
-                 data={"from": old, "to": {"jurisdiction_code": household.jurisdiction_code,
-                                           "household": household.pk}})
+    person.save(
+        update_fields=["household", "jurisdiction_code", "community_code", "address", "updated_at"]
+    )
+    Residence.objects.create(
+        person=person,
+        jurisdiction_code=household.jurisdiction_code,
+        household=household,
+        address=household.address,
+        started_at=when,
+        reason=reason,
+        recorded_by_id=scope.actor_id,
+    )
+    audit.record(
+        scope,
+        "registry.person.moved",
+        person,
+        reason=reason,
+        data={
+            "from": old,
+            "to": {"jurisdiction_code": household.jurisdiction_code, "household": household.pk},
+        },
+    )
     return person
 
 
@@ -473,8 +605,9 @@ def person_set_status(*, scope: Scope, person: Person, status: str, reason: str)
         Residence.objects.filter(person=person, ended_at__isnull=True).update(
             ended_at=timezone.now()
         )
-    audit.record(scope, "registry.person.status", person, reason=reason,
-                 data={"from": old, "to": status})
+    audit.record(
+        scope, "registry.person.status", person, reason=reason, data={"from": old, "to": status}
+    )
     return person
 
 

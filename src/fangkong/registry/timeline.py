@@ -59,16 +59,23 @@ def events_for(*, scope: Scope, person: Person, limit: int = 200) -> list[Timeli
 
 def registry_events(scope: Scope, person: Person) -> Iterable[TimelineEvent]:
     """The registry's own events: registration and every change of residence."""
-    yield TimelineEvent(at=person.created_at, source="registry", title=_("Registered"),
-                        detail=person.source or "")
+    yield TimelineEvent(
+        at=person.created_at, source="registry", title=_("Registered"), detail=person.source or ""
+    )
     for residence in Residence.objects.filter(person=person).order_by("started_at"):
         yield TimelineEvent(
-            at=residence.started_at, source="registry", title=_("Moved in"),
+            at=residence.started_at,
+            source="registry",
+            title=_("Moved in"),
             detail=f"{residence.address} {residence.reason}".strip(),
         )
         if residence.ended_at:
-            yield TimelineEvent(at=residence.ended_at, source="registry", title=_("Moved out"),
-                                detail=residence.address)
+            yield TimelineEvent(
+                at=residence.ended_at,
+                source="registry",
+                title=_("Moved out"),
+                detail=residence.address,
+            )
 
 
 register("registry", registry_events)

@@ -5,10 +5,12 @@ Thin: parse, call one selector or service, render.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -62,8 +64,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_of(request)
     node = selectors.jurisdiction_get(scope=scope, code=code)
-    children = selectors.jurisdiction_children(scope=scope, node=node,
-                                               include_retired=True)
+    children = selectors.jurisdiction_children(scope=scope, node=node, include_retired=True)
     counts, total = selectors.counts_by_child(scope=scope, node=node, children=children)
     context: dict[str, Any] = {
         "node": node,
@@ -73,10 +74,14 @@ def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
         "chart": {
             "labels": [c.name for c in children if c.is_active],
             "series": [
-                {"name": _("People"),
-                 "data": [counts[c.code].persons for c in children if c.is_active]},
-                {"name": _("Households"),
-                 "data": [counts[c.code].households for c in children if c.is_active]},
+                {
+                    "name": _("People"),
+                    "data": [counts[c.code].persons for c in children if c.is_active],
+                },
+                {
+                    "name": _("Households"),
+                    "data": [counts[c.code].households for c in children if c.is_active],
+                },
             ],
         },
         "name_form": NameForm(initial={"name": node.name}),
@@ -100,8 +105,9 @@ def grid_create(request: HttpRequest, code: str) -> HttpResponse:
     form = NameForm(request.POST)
     if form.is_valid():
         try:
-            grid = services.grid_create(scope=scope_of(request), community_code=code,
-                                        name=form.cleaned_data["name"])
+            grid = services.grid_create(
+                scope=scope_of(request), community_code=code, name=form.cleaned_data["name"]
+            )
         except ApplicationError as exc:
             _fail(request, exc)
         else:
@@ -117,8 +123,7 @@ def jurisdiction_action(request: HttpRequest, code: str, action: str) -> HttpRes
         if action == "rename":
             form = NameForm(request.POST)
             if form.is_valid():
-                services.jurisdiction_rename(scope=scope, code=code,
-                                             name=form.cleaned_data["name"])
+                services.jurisdiction_rename(scope=scope, code=code, name=form.cleaned_data["name"])
         elif action in ("retire", "restore"):
             services.jurisdiction_set_active(scope=scope, code=code, active=action == "restore")
         else:
@@ -136,8 +141,9 @@ def compound_create(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _("Give the compound a name."))
         return redirect("registry:jurisdiction", code=code)
     try:
-        compound = services.compound_create(scope=scope_of(request), jurisdiction_code=code,
-                                            **form.cleaned_data)
+        compound = services.compound_create(
+            scope=scope_of(request), jurisdiction_code=code, **form.cleaned_data
+        )
     except ApplicationError as exc:
         _fail(request, exc)
         return redirect("registry:jurisdiction", code=code)
@@ -146,8 +152,11 @@ def compound_create(request: HttpRequest, code: str) -> HttpResponse:
 
 def _place_context(request: HttpRequest, place: Any) -> dict[str, Any]:
     scope = scope_of(request)
-    community = selectors.jurisdiction_get(scope=scope, code=place.community_code) \
-        if scope.covers(place.community_code) else None
+    community = (
+        selectors.jurisdiction_get(scope=scope, code=place.community_code)
+        if scope.covers(place.community_code)
+        else None
+    )
     node = selectors.jurisdiction_get(scope=scope, code=place.jurisdiction_code)
     crumbs = selectors.jurisdiction_ancestors(scope=scope, node=node)
     moves: list[tuple[str, str]] = []
@@ -155,8 +164,11 @@ def _place_context(request: HttpRequest, place: Any) -> dict[str, Any]:
         targets = [community, *selectors.jurisdiction_children(scope=scope, node=community)]
         moves = [(t.code, t.name) for t in targets if t.code != place.jurisdiction_code]
     return {
-        "crumbs": crumbs, "place": place, "name_form": NameForm(initial={"name": place.name}),
-        "move_form": MoveForm() if moves else None, "moves": moves,
+        "crumbs": crumbs,
+        "place": place,
+        "name_form": NameForm(initial={"name": place.name}),
+        "move_form": MoveForm() if moves else None,
+        "moves": moves,
     }
 
 
@@ -165,13 +177,17 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     compound = selectors.compound_get(scope=scope, pk=pk)
     context = _place_context(request, compound)
-    context.update({
-        "kind": "compound",
-        "buildings": selectors.buildings_of(scope=scope, compound=compound),
-        "households": selectors.households_of(scope=scope, compound=compound,
-                                              building__isnull=True),
-        "child_form": NameForm(), "household_form": HouseholdForm(),
-    })
+    context.update(
+        {
+            "kind": "compound",
+            "buildings": selectors.buildings_of(scope=scope, compound=compound),
+            "households": selectors.households_of(
+                scope=scope, compound=compound, building__isnull=True
+            ),
+            "child_form": NameForm(),
+            "household_form": HouseholdForm(),
+        }
+    )
     return render(request, "registry/compound.html", context)
 
 
@@ -180,13 +196,17 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     building = selectors.building_get(scope=scope, pk=pk)
     context = _place_context(request, building)
-    context.update({
-        "kind": "building",
-        "units": selectors.units_of(scope=scope, building=building),
-        "households": selectors.households_of(scope=scope, building=building,
-                                              unit__isnull=True),
-        "child_form": NameForm(), "household_form": HouseholdForm(),
-    })
+    context.update(
+        {
+            "kind": "building",
+            "units": selectors.units_of(scope=scope, building=building),
+            "households": selectors.households_of(
+                scope=scope, building=building, unit__isnull=True
+            ),
+            "child_form": NameForm(),
+            "household_form": HouseholdForm(),
+        }
+    )
     return render(request, "registry/building.html", context)
 
 
@@ -195,11 +215,13 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     unit = selectors.unit_get(scope=scope, pk=pk)
     context = _place_context(request, unit)
-    context.update({
-        "kind": "unit",
-        "households": selectors.households_of(scope=scope, unit=unit),
-        "household_form": HouseholdForm(),
-    })
+    context.update(
+        {
+            "kind": "unit",
+            "households": selectors.households_of(scope=scope, unit=unit),
+            "household_form": HouseholdForm(),
+        }
+    )
     return render(request, "registry/unit.html", context)
 
 
@@ -208,22 +230,27 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     household = selectors.household_get(scope=scope, pk=pk)
     context = _place_context(request, household)
-    context.update({
-        "kind": "household",
-        "members": selectors.members_of(scope=scope, household=household),
-        "person_form": PersonForm(),
-    })
+    context.update(
+        {
+            "kind": "household",
+            "members": selectors.members_of(scope=scope, household=household),
+            "person_form": PersonForm(),
+        }
+    )
     return render(request, "registry/household.html", context)
 
 
 def _get_place(request: HttpRequest, kind: str, pk: int) -> Compound | Building | Unit | Household:
     scope = scope_of(request)
-    getters = {"compound": selectors.compound_get, "building": selectors.building_get,
-               "unit": selectors.unit_get, "household": selectors.household_get}
+    getters: dict[str, Callable[..., Compound | Building | Unit | Household]] = {
+        "compound": selectors.compound_get,
+        "building": selectors.building_get,
+        "unit": selectors.unit_get,
+        "household": selectors.household_get,
+    }
     if kind not in getters:
         raise Http404
-    place: Compound | Building | Unit | Household = getters[kind](scope=scope, pk=pk)
-    return place
+    return getters[kind](scope=scope, pk=pk)
 
 
 @scoped
@@ -261,13 +288,24 @@ def place_add_child(request: HttpRequest, kind: str, pk: int, child: str) -> Htt
         elif child == "unit" and isinstance(place, Building):
             services.unit_create(scope=scope, building=place, name=request.POST.get("name", ""))
         elif child == "household" and not isinstance(place, Household):
-            compound = place if isinstance(place, Compound) else (
-                place.compound if isinstance(place, Building) else place.building.compound)
-            building = place if isinstance(place, Building) else (
-                place.building if isinstance(place, Unit) else None)
+            compound = (
+                place
+                if isinstance(place, Compound)
+                else (place.compound if isinstance(place, Building) else place.building.compound)
+            )
+            building = (
+                place
+                if isinstance(place, Building)
+                else (place.building if isinstance(place, Unit) else None)
+            )
             unit = place if isinstance(place, Unit) else None
-            services.household_create(scope=scope, compound=compound, building=building,
-                                      unit=unit, room=request.POST.get("room", ""))
+            services.household_create(
+                scope=scope,
+                compound=compound,
+                building=building,
+                unit=unit,
+                room=request.POST.get("room", ""),
+            )
         else:
             raise Http404
     except ApplicationError as exc:
@@ -290,7 +328,8 @@ def _filters(request: HttpRequest) -> selectors.PersonFilters:
         vulnerability=data.get("group", "") or "",
         needs_verification=bool(data.get("verify")),
         status="" if status == "all" else status,
-        compound_id=int(request.GET["compound"]) if request.GET.get("compound", "").isdigit()
+        compound_id=int(request.GET["compound"])
+        if request.GET.get("compound", "").isdigit()
         else None,
     )
 
@@ -301,20 +340,29 @@ def person_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     people = selectors.person_list(scope=scope, filters=filters).select_related("household")
     page = paginate(request, people, per_page=30)
-    template = "registry/_person_rows.html" if request.headers.get("HX-Request") \
+    template = (
+        "registry/_person_rows.html"
+        if request.headers.get("HX-Request")
         else "registry/person_list.html"
-    return render(request, template, {
-        "page": page, "form": SearchForm(request.GET or None), "filters": filters,
-        "qs": query_string(request, page=None),
-        "qs_next": query_string(request, page=page.number + 1),
-        "qs_prev": query_string(request, page=page.number - 1),
-        "export_form": ExportForm(),
-        "can_export": scope.has(Perm.EXPORT) and scope.can_export,
-    })
+    )
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "form": SearchForm(request.GET or None),
+            "filters": filters,
+            "qs": query_string(request, page=None),
+            "qs_next": query_string(request, page=page.number + 1),
+            "qs_prev": query_string(request, page=page.number - 1),
+            "export_form": ExportForm(),
+            "can_export": scope.has(Perm.EXPORT) and scope.can_export,
+        },
+    )
 
 
 @scoped
-def person_export(request: HttpRequest) -> HttpResponse:
+def person_export(request: HttpRequest) -> HttpResponseBase:
     """Export what the list shows: small lists at once, large ones in the background."""
     scope = scope_of(request)
     params = ledger_jobs.filters_to_params(_filters(request))
@@ -324,14 +372,17 @@ def person_export(request: HttpRequest) -> HttpResponse:
         reveal, reason = form.cleaned_data["reveal"], form.cleaned_data["reason"]
     try:
         if exports.should_run_inline(scope=scope, name="persons", params=params):
-            result = exports.export_inline(scope=scope, name="persons", params=params,
-                                           reveal=reveal, reason=reason)
-            response = FileResponse(result.path.open("rb"), as_attachment=True,
-                                    filename=result.filename)
+            result = exports.export_inline(
+                scope=scope, name="persons", params=params, reveal=reveal, reason=reason
+            )
+            response = FileResponse(
+                result.path.open("rb"), as_attachment=True, filename=result.filename
+            )
             result.path.unlink()  # the open handle keeps the data until streamed
             return response
-        job = exports.export_enqueue(scope=scope, name="persons", params=params, reveal=reveal,
-                                     reason=reason)
+        job = exports.export_enqueue(
+            scope=scope, name="persons", params=params, reveal=reveal, reason=reason
+        )
     except ApplicationError as exc:
         _fail(request, exc)
         return redirect(reverse("registry:persons") + "?" + query_string(request))
@@ -343,16 +394,21 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     person = selectors.person_get(scope=scope, pk=pk)
     services.person_file_viewed(scope=scope, person=person, remote_addr=_client(request))
-    return render(request, "registry/person.html", {
-        "person": person,
-        "housemates": selectors.housemates(scope=scope, person=person),
-        "residences": selectors.residence_history(scope=scope, person=person),
-        "timeline": events_for(scope=scope, person=person),
-        "reveal_form": RevealForm(),
-        "move_form": PersonMoveForm(),
-        "edit_form": PersonForm(initial={f: getattr(person, f) for f in PersonForm.base_fields
-                                         if f != "id_number"}),
-    })
+    return render(
+        request,
+        "registry/person.html",
+        {
+            "person": person,
+            "housemates": selectors.housemates(scope=scope, person=person),
+            "residences": selectors.residence_history(scope=scope, person=person),
+            "timeline": events_for(scope=scope, person=person),
+            "reveal_form": RevealForm(),
+            "move_form": PersonMoveForm(),
+            "edit_form": PersonForm(
+                initial={f: getattr(person, f) for f in PersonForm.base_fields if f != "id_number"}
+            ),
+        },
+    )
 
 
 @scoped
@@ -362,22 +418,38 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get(scope=scope, pk=pk)
     form = RevealForm(request.POST)
     if not form.is_valid():
-        return render(request, "registry/_reveal.html",
-                      {"person": person, "error": _("Give the reason for seeing the full value."),
-                       "field": request.POST.get("field", "")}, status=400)
+        return render(
+            request,
+            "registry/_reveal.html",
+            {
+                "person": person,
+                "error": _("Give the reason for seeing the full value."),
+                "field": request.POST.get("field", ""),
+            },
+            status=400,
+        )
     try:
-        value = services.person_reveal(scope=scope, person=person,
-                                       field=form.cleaned_data["field"],
-                                       reason=form.cleaned_data["reason"],
-                                       remote_addr=_client(request))
+        value = services.person_reveal(
+            scope=scope,
+            person=person,
+            field=form.cleaned_data["field"],
+            reason=form.cleaned_data["reason"],
+            remote_addr=_client(request),
+        )
     except ApplicationError as exc:
         if exc.status == 403:
             raise
-        return render(request, "registry/_reveal.html",
-                      {"person": person, "error": exc.message,
-                       "field": form.cleaned_data["field"]}, status=400)
-    return render(request, "registry/_reveal.html",
-                  {"person": person, "value": value, "field": form.cleaned_data["field"]})
+        return render(
+            request,
+            "registry/_reveal.html",
+            {"person": person, "error": exc.message, "field": form.cleaned_data["field"]},
+            status=400,
+        )
+    return render(
+        request,
+        "registry/_reveal.html",
+        {"person": person, "value": value, "field": form.cleaned_data["field"]},
+    )
 
 
 @scoped
@@ -397,9 +469,17 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
     else:
-        messages.error(request, _("Check the form: %(errors)s") % {
-            "errors": "; ".join(f"{form.fields[k].label}: {' '.join(v)}"
-                                for k, v in form.errors.items() if k in form.fields)})
+        messages.error(
+            request,
+            _("Check the form: %(errors)s")
+            % {
+                "errors": "; ".join(
+                    f"{form.fields[k].label}: {' '.join(str(e) for e in v)}"
+                    for k, v in form.errors.items()
+                    if k in form.fields
+                )
+            },
+        )
     return redirect("registry:person", pk=pk)
 
 
@@ -430,8 +510,9 @@ def person_move(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             household = selectors.household_get(scope=scope, pk=form.cleaned_data["household"])
-            services.person_move(scope=scope, person=person, household=household,
-                                 reason=form.cleaned_data["reason"])
+            services.person_move(
+                scope=scope, person=person, household=household, reason=form.cleaned_data["reason"]
+            )
         except ApplicationError as exc:
             _fail(request, exc)
         except Http404:
@@ -450,23 +531,27 @@ def person_move(request: HttpRequest, pk: int) -> HttpResponse:
 def import_start(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request)
     scope.require(Perm.PERSON_IMPORT)
-    communities = [(c.code, f"{c.name} ({c.code})")
-                   for c in selectors.communities_in(scope=scope)]
+    communities = [(c.code, f"{c.name} ({c.code})") for c in selectors.communities_in(scope=scope)]
     if len(scope.code) >= 12:
         communities = [(scope.code[:12], c[1]) for c in communities if c[0] == scope.code[:12]]
     form = ImportForm(request.POST or None, request.FILES or None, communities=communities)
     if request.method == "POST" and form.is_valid():
         try:
             job = ledger_jobs.import_enqueue(
-                scope=scope, community_code=form.cleaned_data["community"],
-                upload=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"],
+                scope=scope,
+                community_code=form.cleaned_data["community"],
+                upload=form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
             )
         except ApplicationError as exc:
             form.add_error("file", exc.message)
         else:
             return redirect("registry:import_status", job_id=job.pk)
-    return render(request, "registry/import.html", {"form": form,
-                                                    "jobs": ledger_jobs.recent_imports(scope=scope)})
+    return render(
+        request,
+        "registry/import.html",
+        {"form": form, "jobs": ledger_jobs.recent_imports(scope=scope)},
+    )
 
 
 @scoped
@@ -480,7 +565,7 @@ def import_status(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @scoped
-def import_rejected(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_rejected(request: HttpRequest, job_id: int) -> HttpResponseBase:
     scope = scope_of(request)
     job = ledger_jobs.import_get(scope=scope, pk=job_id)
     path, filename = ledger_jobs.rejected_file(scope=scope, job=job)

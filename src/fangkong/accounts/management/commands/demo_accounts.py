@@ -70,8 +70,12 @@ def demo_places(district: str) -> dict[str, str]:
     third community of the first town, so that the two community workers are far apart.
     """
     scope = Scope.system(reason="demo accounts", code=district)
-    nodes = list(Jurisdiction.objects.within(scope).filter(is_active=True)
-                 .order_by("code").values_list("code", "kind", "parent_id"))
+    nodes = list(
+        Jurisdiction.objects.within(scope)
+        .filter(is_active=True)
+        .order_by("code")
+        .values_list("code", "kind", "parent_id")
+    )
     places = {"district": district}
     kinds = {code: kind for code, kind, _ in nodes}
     children: dict[str, list[str]] = {}
@@ -111,17 +115,23 @@ def demo_accounts_ensure(*, district: str, password: str | None = None) -> list[
     scope = Scope.system(reason="demo accounts")
     created: list[str] = []
     with transaction.atomic():
-        existing = set(User.objects.within(scope)
-                       .filter(username__in=[a.username for a in DEMO_ACCOUNTS])
-                       .values_list("username", flat=True))
+        existing = set(
+            User.objects.within(scope)
+            .filter(username__in=[a.username for a in DEMO_ACCOUNTS])
+            .values_list("username", flat=True)
+        )
         jurisdictions = Jurisdiction.objects.within(scope).in_bulk(list(places.values()))
         for account in DEMO_ACCOUNTS:
             code = places.get(account.place)
             if account.username in existing or code is None:
                 continue
-            user = User(username=account.username, full_name=account.full_name,
-                        jurisdiction=jurisdictions[code], jurisdiction_code=code,
-                        role_id=account.role)
+            user = User(
+                username=account.username,
+                full_name=account.full_name,
+                jurisdiction=jurisdictions[code],
+                jurisdiction_code=code,
+                role_id=account.role,
+            )
             if account.place == "district":
                 user.totp_secret = demo_totp_secret(account.username)
                 user.totp_confirmed = True
@@ -153,9 +163,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         scope = Scope.system(reason="demo accounts")
-        users = {u.username: u for u in User.objects.within(scope)
-                 .select_related("jurisdiction__parent", "role")
-                 .filter(username__in=[a.username for a in DEMO_ACCOUNTS])}
+        users = {
+            u.username: u
+            for u in User.objects.within(scope)
+            .select_related("jurisdiction__parent", "role")
+            .filter(username__in=[a.username for a in DEMO_ACCOUNTS])
+        }
         if not users:
             self.stdout.write("No demo accounts yet: run `.venv/bin/fangkong demo` first.")
             return
@@ -181,8 +194,9 @@ class Command(BaseCommand):
             rows.append((user.username, role, place, shown_password, totp))
         widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, tuple("-" * w for w in widths), *rows]:
-            self.stdout.write("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True))
-                              .rstrip())
+            self.stdout.write(
+                "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
         missing = [a.username for a in DEMO_ACCOUNTS if a.username not in users]
         if missing:
             self.stdout.write(f"Not present: {', '.join(missing)}")

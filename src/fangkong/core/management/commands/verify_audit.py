@@ -19,9 +19,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = verify_chain()
         if options["json"]:
-            self.stdout.write(json.dumps({"checked": report.checked, "ok": report.ok,
-                                          "first_broken_id": report.first_broken_id,
-                                          "problem": report.problem}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "checked": report.checked,
+                        "ok": report.ok,
+                        "first_broken_id": report.first_broken_id,
+                        "problem": report.problem,
+                    }
+                )
+            )
         if not report.ok:
             raise CommandError(
                 f"audit chain broken at entry {report.first_broken_id}: {report.problem} "

@@ -46,12 +46,33 @@ Run = Callable[[dict[str, Any]], dict[str, Any]]
 DISTRICT = "419999"
 SUBDISTRICT = "419999001"
 COMMUNITY = "419999001001"
-LEDGER_HEADER = ["序号", "姓名", "性别", "身份证号", "出生日期", "联系电话", "小区", "楼栋", "单元",
-                 "房号", "人员类别", "与户主关系"]
-COPY_COLUMNS = [("name", "text"), ("sex", "text"), ("id_number", "text"),
-                ("birth_date", "date"), ("phone", "text"), ("compound", "text"),
-                ("building", "text"), ("unit", "text"), ("room", "text"),
-                ("category", "text"), ("relation_to_head", "text")]
+LEDGER_HEADER = [
+    "序号",
+    "姓名",
+    "性别",
+    "身份证号",
+    "出生日期",
+    "联系电话",
+    "小区",
+    "楼栋",
+    "单元",
+    "房号",
+    "人员类别",
+    "与户主关系",
+]
+COPY_COLUMNS = [
+    ("name", "text"),
+    ("sex", "text"),
+    ("id_number", "text"),
+    ("birth_date", "date"),
+    ("phone", "text"),
+    ("compound", "text"),
+    ("building", "text"),
+    ("unit", "text"),
+    ("room", "text"),
+    ("category", "text"),
+    ("relation_to_head", "text"),
+]
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
     "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
@@ -61,8 +82,24 @@ _GIVEN = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红娥玲芬燕彬鹏辉建国"
     "志强海燕文博宇航子涵欣怡梓萱浩然俊杰雨萱晨阳思远佳怡"
 )
-_COMPOUNDS = ["金华", "锦绣", "阳光", "幸福", "和谐", "康宁", "怡园", "翠苑", "春晖", "铁路",
-              "钢厂", "中原", "建业", "绿城", "正商", "鑫苑"]
+_COMPOUNDS = [
+    "金华",
+    "锦绣",
+    "阳光",
+    "幸福",
+    "和谐",
+    "康宁",
+    "怡园",
+    "翠苑",
+    "春晖",
+    "铁路",
+    "钢厂",
+    "中原",
+    "建业",
+    "绿城",
+    "正商",
+    "鑫苑",
+]
 _RELATIONS = ["户主", "配偶", "子", "女", "父亲", "母亲"]
 _CATEGORIES = ["户籍", "常住", "流动"]
 
@@ -71,8 +108,7 @@ class Command(BaseCommand):
     help = "Run a benchmark and print its result as one JSON line."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="benchmark", required=True,
-                                           metavar="BENCHMARK")
+        subparsers = parser.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
         for name, (add_arguments, _run) in benchmarks().items():
             add_arguments(subparsers.add_parser(name, help=f"the {name} benchmark"))
 
@@ -100,11 +136,18 @@ def benchmarks() -> dict[str, tuple[AddArguments, Run]]:
 
 
 def _import_arguments(parser: CommandParser) -> None:
-    parser.add_argument("--persons", type=int, default=1_000_000,
-                        help="people in the generated ledger (default 1,000,000)")
+    parser.add_argument(
+        "--persons",
+        type=int,
+        default=1_000_000,
+        help="people in the generated ledger (default 1,000,000)",
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the benchmark district, its people and the ledger file")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the benchmark district, its people and the ledger file",
+    )
     # Internal: the measured import runs in a fresh process through this option.
     parser.add_argument("--import-only", metavar="LEDGER", help="(internal)")
 
@@ -115,8 +158,10 @@ def _say(message: str) -> None:
 
 def _import_run(options: dict[str, Any]) -> dict[str, Any]:
     if connection.vendor != "postgresql":
-        raise CommandError("The import benchmark measures PostgreSQL (its COPY and its import); "
-                           "set DATABASE_URL=postgresql://… and run it again.")
+        raise CommandError(
+            "The import benchmark measures PostgreSQL (its COPY and its import); "
+            "set DATABASE_URL=postgresql://… and run it again."
+        )
     if options.get("import_only"):
         return _measure_import(Path(options["import_only"]))
     persons = options["persons"]
@@ -128,8 +173,10 @@ def _import_run(options: dict[str, Any]) -> dict[str, Any]:
     ledger = workdir / "ledger.xlsx"
     started = time.perf_counter()
     _write_ledger(ledger, persons, options["seed"])
-    _say(f"wrote {persons:,} people to {ledger} ({ledger.stat().st_size / 1e6:.0f} MB) in "
-         f"{time.perf_counter() - started:.0f} s")
+    _say(
+        f"wrote {persons:,} people to {ledger} ({ledger.stat().st_size / 1e6:.0f} MB) in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
     try:
         measured = _import_in_child(ledger)
         _say(f"import: {measured['seconds']:.1f} s, {measured['counts']}")
@@ -142,20 +189,36 @@ def _import_run(options: dict[str, Any]) -> dict[str, Any]:
             workdir.rmdir()
     import_rate = persons / measured["seconds"]
     copy_rate = persons / copy_seconds
-    return {"bench": "import", "rows": persons, "import_rows_per_s": round(import_rate),
-            "copy_rows_per_s": round(copy_rate), "ratio": round(import_rate / copy_rate, 3),
-            "peak_rss_mb": measured["peak_rss_mb"]}
+    return {
+        "bench": "import",
+        "rows": persons,
+        "import_rows_per_s": round(import_rate),
+        "copy_rows_per_s": round(copy_rate),
+        "ratio": round(import_rate / copy_rate, 3),
+        "peak_rss_mb": measured["peak_rss_mb"],
+    }
 
 
 def _make_tree() -> None:
-    Jurisdiction.objects.create(code=DISTRICT, jurisdiction_code=DISTRICT, level="district",
-                                kind="district", name="基准区")
-    Jurisdiction.objects.create(code=SUBDISTRICT, jurisdiction_code=SUBDISTRICT,
-                                parent_id=DISTRICT, level="subdistrict", kind="subdistrict",
-                                name="基准街道")
-    Jurisdiction.objects.create(code=COMMUNITY, jurisdiction_code=COMMUNITY,
-                                parent_id=SUBDISTRICT, level="community", kind="community",
-                                name="基准社区")
+    Jurisdiction.objects.create(
+        code=DISTRICT, jurisdiction_code=DISTRICT, level="district", kind="district", name="基准区"
+    )
+    Jurisdiction.objects.create(
+        code=SUBDISTRICT,
+        jurisdiction_code=SUBDISTRICT,
+        parent_id=DISTRICT,
+        level="subdistrict",
+        kind="subdistrict",
+        name="基准街道",
+    )
+    Jurisdiction.objects.create(
+        code=COMMUNITY,
+        jurisdiction_code=COMMUNITY,
+        parent_id=SUBDISTRICT,
+        level="community",
+        kind="community",
+        name="基准社区",
+    )
 
 
 def _cleanup(*, drop_tree: bool) -> None:
@@ -163,10 +226,18 @@ def _cleanup(*, drop_tree: bool) -> None:
     like = f"{DISTRICT}%"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("DELETE FROM registry_residence WHERE person_id IN (SELECT id FROM "
-                       "registry_person WHERE community_code LIKE %s)", [like])
-        for table in ("registry_person", "registry_household", "registry_unit",
-                      "registry_building", "registry_compound"):
+        cursor.execute(
+            "DELETE FROM registry_residence WHERE person_id IN (SELECT id FROM "
+            "registry_person WHERE community_code LIKE %s)",
+            [like],
+        )
+        for table in (
+            "registry_person",
+            "registry_household",
+            "registry_unit",
+            "registry_building",
+            "registry_compound",
+        ):
             cursor.execute(f"DELETE FROM {table} WHERE community_code LIKE %s", [like])
         cursor.execute("DROP TABLE IF EXISTS bench_import_copy")
         if drop_tree:
@@ -239,7 +310,9 @@ def _import_in_child(ledger: Path) -> dict[str, Any]:
     connection.close()
     result = subprocess.run(
         [sys.executable, "-m", "fangkong", "bench", "import", "--import-only", str(ledger)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise CommandError(f"the import process failed:\n{result.stderr[-4000:]}")
@@ -267,8 +340,11 @@ def _measure_copy(count: int, seed: int) -> float:
     with connection.cursor() as cursor:  # autocommit: the table exists before the clock starts
         cursor.execute(f"CREATE TABLE bench_import_copy ({columns})")
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor, \
-            cursor.cursor.copy(f"COPY bench_import_copy ({names}) FROM STDIN") as copy:
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY bench_import_copy ({names}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
     seconds = time.perf_counter() - started

@@ -17,28 +17,45 @@ class Command(BaseCommand):
     help = "Load the demo district (real division codes, synthetic people) unless it is loaded."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--persons", type=int, default=DEFAULT_PERSONS,
-                            help=f"number of people (default {DEFAULT_PERSONS:,})")
-        parser.add_argument("--seed", type=int, default=1,
-                            help="random seed; the same seed on the same day gives the same data")
-        parser.add_argument("--district", default=DEFAULT_DISTRICT,
-                            help=f"6-digit Henan district code (default {DEFAULT_DISTRICT})")
+        parser.add_argument(
+            "--persons",
+            type=int,
+            default=DEFAULT_PERSONS,
+            help=f"number of people (default {DEFAULT_PERSONS:,})",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=1,
+            help="random seed; the same seed on the same day gives the same data",
+        )
+        parser.add_argument(
+            "--district",
+            default=DEFAULT_DISTRICT,
+            help=f"6-digit Henan district code (default {DEFAULT_DISTRICT})",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["persons"] < 1:
             raise CommandError("--persons must be at least 1.")
+
         def say(message: str) -> None:
             self.stdout.write(message)
             self.stdout.flush()  # progress shows even when the output goes to a file
 
         try:
-            result = demo_load(persons=options["persons"], seed=options["seed"],
-                               district=options["district"], progress=say)
+            result = demo_load(
+                persons=options["persons"],
+                seed=options["seed"],
+                district=options["district"],
+                progress=say,
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         if result.already_loaded:
-            self.stdout.write(f"The demo district {result.district} already has people; "
-                              "nothing changed.")
+            self.stdout.write(
+                f"The demo district {result.district} already has people; nothing changed."
+            )
             return
         counts = result.counts
         self.stdout.write(

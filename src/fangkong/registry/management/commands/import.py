@@ -23,21 +23,31 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
-        persons = kinds.add_parser("persons",
-                                   help="a community's resident ledger (.xlsx, .xls, .csv)")
+        persons = kinds.add_parser(
+            "persons", help="a community's resident ledger (.xlsx, .xls, .csv)"
+        )
         persons.add_argument("file", help="the ledger file")
-        persons.add_argument("--community", required=True,
-                             help="12-digit code of the community the ledger belongs to")
-        persons.add_argument("--dry-run", action="store_true",
-                             help="check and count everything, change nothing")
-        persons.add_argument("--json", action="store_true",
-                             help="print the summary as one JSON object")
+        persons.add_argument(
+            "--community",
+            required=True,
+            help="12-digit code of the community the ledger belongs to",
+        )
+        persons.add_argument(
+            "--dry-run", action="store_true", help="check and count everything, change nothing"
+        )
+        persons.add_argument(
+            "--json", action="store_true", help="print the summary as one JSON object"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         scope = Scope.system(reason="command line import")
         try:
-            summary = import_persons(scope=scope, community_code=options["community"],
-                                     path=options["file"], dry_run=options["dry_run"])
+            summary = import_persons(
+                scope=scope,
+                community_code=options["community"],
+                path=options["file"],
+                dry_run=options["dry_run"],
+            )
         except FileNotFoundError:
             raise CommandError(f"No such file: {options['file']}") from None
         except ApplicationError as exc:
@@ -58,10 +68,13 @@ def _readable(summary: ImportSummary, *, dry_run: bool) -> str:
         f"新建 places created: 小区 {places['compounds']}  楼栋 {places['buildings']}  "
         f"单元 {places['units']}  户 {places['households']}",
     ]
-    for title, entries in (("拒绝的行 rejected rows", summary.rejected),
-                           ("提示 warnings", summary.warnings)):
+    for title, entries in (
+        ("拒绝的行 rejected rows", summary.rejected),
+        ("提示 warnings", summary.warnings),
+    ):
         if entries:
             lines.append(f"{title}:")
-            lines += [f"  第{e['row']}行 [{e['column']}] {e['value']}: {e['reason']}"
-                      for e in entries]
+            lines += [
+                f"  第{e['row']}行 [{e['column']}] {e['value']}: {e['reason']}" for e in entries
+            ]
     return "\n".join(lines)
