@@ -14,7 +14,7 @@ STAMP := $(VENV)/.fangkong-installed
 BIND ?= 127.0.0.1:8000
 WORKERS ?= 3
 
-.PHONY: help install system-deps messages run test lint bench lock vendor pg-start pg-stop clean
+.PHONY: help install system-deps messages run test lint bench load lock vendor pg-start pg-stop clean
 
 help:
 	@echo "make install    create .venv from requirements-dev.lock, Debian packages, translations"
@@ -22,6 +22,7 @@ help:
 	@echo "make test       lint, then the test suite on SQLite and on PostgreSQL"
 	@echo "make lint       ruff, mypy, import-linter, makemigrations --check"
 	@echo "make bench      benchmarks on a private PostgreSQL cluster (bench/run.sh)"
+	@echo "make load       load test of search and lists at 2,000,000 people (bench/load.sh)"
 	@echo "make lock       regenerate requirements.lock and requirements-dev.lock"
 	@echo "make vendor     refresh the front-end libraries in src/fangkong/static/vendor"
 	@echo "make pg-start   start the private PostgreSQL cluster (build/pg); pg-stop stops it"
@@ -61,6 +62,9 @@ lint: install
 
 bench: install
 	@bench/run.sh
+
+load: install
+	@bench/load.sh
 
 # --- maintenance ----------------------------------------------------------------
 # Resolves with uv in a throwaway virtualenv under build/. Versions already in the lock

@@ -13,12 +13,12 @@
 # `start --bench` (or FANGKONG_PG_MODE=bench) runs it with durable settings. Starting in
 # one mode while it runs in the other restarts it.
 #
-# Environment: FANGKONG_PG_PORT (5439), FANGKONG_PG_MODE (test|bench), PG_BIN (the
+# Environment: FANGKONG_PG_DIR (build/pg), FANGKONG_PG_PORT (5439), FANGKONG_PG_MODE (test|bench), PG_BIN (the
 # PostgreSQL bin directory; default: the newest /usr/lib/postgresql/*/bin).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-PG_DIR="$ROOT/build/pg"
+PG_DIR="$(realpath -m "${FANGKONG_PG_DIR:-$ROOT/build/pg}")"
 DATA="$PG_DIR/data"
 SOCK="$PG_DIR/sock"
 LOG="$PG_DIR/postgres.log"

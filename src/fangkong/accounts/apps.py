@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender: object, **kwargs: object) -> None:
@@ -11,7 +12,7 @@ def _sync_roles(sender: object, **kwargs: object) -> None:
 class AccountsConfig(AppConfig):
     name = "fangkong.accounts"
     label = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = _("Accounts")
 
     def ready(self) -> None:
         # Roles live in code; every migrate brings the database copy in line.

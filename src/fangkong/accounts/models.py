@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.models import Jurisdiction
 from fangkong.core.scoping import ScopedQuerySet
 
+from .roles import ROLES
+
 
 class Role(models.Model):
     """The database copy of `roles.ROLES`, written by `fangkong sync_roles`."""
@@ -24,7 +26,14 @@ class Role(models.Model):
     levels = models.JSONField(default=list)
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The role's name in the language of the request: the code's name is translated,
+        the stored copy is in the language `sync_roles` ran in."""
+        spec = ROLES.get(self.code)
+        return str(spec.name) if spec is not None else self.name
 
 
 class ScopedUserManager(UserManager["User"]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -48,7 +49,7 @@ def persons(request: HttpRequest, params: Query[PersonQuery]) -> dict[str, Any]:
     )
     if params.cursor:
         if not params.cursor.isdigit():
-            raise HttpError(400, "bad cursor")
+            raise HttpError(400, _("The cursor is not valid; use the next_cursor of the previous page."))
         people = people.filter(id__gt=int(params.cursor))
     rows = list(people[: limit + 1])
     next_cursor = str(rows[limit - 1].pk) if len(rows) > limit else None

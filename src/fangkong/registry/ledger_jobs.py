@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from huey.contrib.djhuey import db_task
 
 from fangkong.core import exports
@@ -178,19 +179,34 @@ def params_to_filters(params: dict[str, Any]) -> selectors.PersonFilters:
 
 
 def _columns(revealed: bool) -> list[Column]:
+    """The office's own column names (the importer reads them back)."""
     return [
-        Column("name", "姓名", 10, "text"),
-        Column("sex", "性别", 6, "text"),
-        Column("id_number", "身份证号" if revealed else "身份证号（脱敏）", 22, "text"),
-        Column("birth_date", "出生日期", 12, "date"),
-        Column("phone", "联系电话" if revealed else "联系电话（脱敏）", 16, "text"),
-        Column("ethnicity", "民族", 8, "text"),
-        Column("address", "现住址", 36, "text"),
-        Column("relation_to_head", "与户主关系", 10, "text"),
-        Column("category", "人员类别", 12, "text"),
-        Column("groups", "特殊群体", 20, "text"),
-        Column("community", "社区", 14, "text"),
-        Column("remarks", "备注", 20, "text"),
+        Column("name", pgettext("ledger column", "Name"), 10, "text"),
+        Column("sex", pgettext("ledger column", "Sex"), 6, "text"),
+        Column(
+            "id_number",
+            pgettext("ledger column", "Identity number")
+            if revealed
+            else pgettext("ledger column", "Identity number (masked)"),
+            22,
+            "text",
+        ),
+        Column("birth_date", pgettext("ledger column", "Birth date"), 12, "date"),
+        Column(
+            "phone",
+            pgettext("ledger column", "Phone")
+            if revealed
+            else pgettext("ledger column", "Phone (masked)"),
+            16,
+            "text",
+        ),
+        Column("ethnicity", pgettext("ledger column", "Ethnic group"), 8, "text"),
+        Column("address", pgettext("ledger column", "Current address"), 36, "text"),
+        Column("relation_to_head", pgettext("ledger column", "Relation to head"), 10, "text"),
+        Column("category", pgettext("ledger column", "Category"), 12, "text"),
+        Column("groups", pgettext("ledger column", "Special groups"), 20, "text"),
+        Column("community", pgettext("ledger column", "Community"), 14, "text"),
+        Column("remarks", pgettext("ledger column", "Remarks"), 20, "text"),
     ]
 
 

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from fangkong.core.errors import ApplicationError
 from fangkong.core.scope import Scope
@@ -49,7 +50,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
             )
         except FileNotFoundError:
-            raise CommandError(f"No such file: {options['file']}") from None
+            raise CommandError(_("No such file: %(file)s") % {"file": options["file"]}) from None
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         if options["json"]:
@@ -61,20 +62,35 @@ class Command(BaseCommand):
 def _readable(summary: ImportSummary, *, dry_run: bool) -> str:
     places = summary.places
     lines = [
-        ("试运行（未保存）/ dry run, nothing saved" if dry_run else "导入完成 / imported"),
-        f"人员行 rows: {summary.rows}  新增 created: {summary.created}  "
-        f"更新 updated: {summary.updated}  未变 unchanged: {summary.unchanged}  "
-        f"拒绝 rejected: {len(summary.rejected)}  提示 warnings: {len(summary.warnings)}",
-        f"新建 places created: 小区 {places['compounds']}  楼栋 {places['buildings']}  "
-        f"单元 {places['units']}  户 {places['households']}",
+        _("Dry run: nothing was saved.") if dry_run else _("Imported."),
+        _(
+            "Rows: %(rows)d  created: %(created)d  updated: %(updated)d  "
+            "unchanged: %(unchanged)d  rejected: %(rejected)d  warnings: %(warnings)d"
+        )
+        % {
+            "rows": summary.rows,
+            "created": summary.created,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+            "rejected": len(summary.rejected),
+            "warnings": len(summary.warnings),
+        },
+        _(
+            "New places: compounds %(compounds)d  buildings %(buildings)d  units %(units)d  "
+            "households %(households)d"
+        )
+        % places,
     ]
     for title, entries in (
-        ("拒绝的行 rejected rows", summary.rejected),
-        ("提示 warnings", summary.warnings),
+        (_("Rejected rows:"), summary.rejected),
+        (_("Warnings:"), summary.warnings),
     ):
         if entries:
-            lines.append(f"{title}:")
+            lines.append(title)
             lines += [
-                f"  第{e['row']}行 [{e['column']}] {e['value']}: {e['reason']}" for e in entries
+                "  "
+                + _("Row %(row)s [%(column)s] %(value)s: %(reason)s")
+                % {k: e[k] for k in ("row", "column", "value", "reason")}
+                for e in entries
             ]
     return "\n".join(lines)
