@@ -392,6 +392,7 @@ class _RowReader:
         self.today = dt.date.today()  # one "today" per import: rows agree on ages
         self.search_cache: dict[str, tuple[str, str]] = {}
         self.place_cache: dict[tuple[str, ...], _Place] = {}
+        self.clean_cache: dict[str, str] = {}
 
     def staged_rows(self) -> Iterator[tuple[Any, ...]]:
         for number, cells in self.table.rows():
@@ -409,11 +410,18 @@ class _RowReader:
         index = self.col[key]
         return cells[index] if index is not None else ""
 
-    @staticmethod
-    def _text(cells: list[Cell], index: int) -> str:
+    def _text(self, cells: list[Cell], index: int) -> str:
         value = cells[index]
-        if value.__class__ is str:
-            return _clean(value) if value else ""  # type: ignore[arg-type]
+        if isinstance(value, str):
+            if not value:
+                return ""
+            # Most columns repeat (sex, compound, building, category…): clean each value once.
+            cleaned = self.clean_cache.get(value)
+            if cleaned is None:
+                if len(self.clean_cache) > 100_000:  # names and numbers do not repeat
+                    self.clean_cache.clear()
+                cleaned = self.clean_cache[value] = _clean(value)
+            return cleaned
         return "" if value is None else clean_text(_display(value))
 
     def _is_person(self, cells: list[Cell], texts: dict[str, str]) -> bool:

@@ -196,8 +196,17 @@ class Person(models.Model):
     source = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Neither indexed nor checked by the database: nothing looks people up by who
+    # registered them, users are deactivated and never deleted, and every index and
+    # foreign-key check costs each of a million imported rows (ADR 0008).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     objects = ScopedManager["Person"]()
@@ -231,9 +240,6 @@ class Person(models.Model):
             models.Index(fields=["jurisdiction_code", "name"], name="person_scope_name"),
             models.Index(fields=["id_last4", "jurisdiction_code"], name="person_last4"),
             models.Index(fields=["phone", "jurisdiction_code"], name="person_phone"),
-            models.Index(fields=["name_initials"], name="person_initials"),
-            models.Index(fields=["name_pinyin"], name="person_pinyin"),
-            models.Index(fields=["name"], name="person_name"),
             models.Index(fields=["jurisdiction_code", "id"], name="person_scope_id"),
             models.Index(fields=["community_code"], name="person_community"),
         ]
@@ -279,7 +285,13 @@ class Residence(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # ADR 0008
     )
 
     objects = ScopedManager["Residence"]()
