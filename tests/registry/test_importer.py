@@ -132,6 +132,9 @@ NO_COMPOUND = (
     "without a household."
 )
 SAME_PERSON = "The same person as row {}; the two rows were merged."
+YEAR_MONTH_ONLY = (
+    "Only a year (and month) is written here; write the whole date, e.g. 1990-01-02."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -242,6 +245,8 @@ def dates_in_every_form(tmp: Path) -> Path:
             row("戊", birth=32875, phone="13800000005"),
             row("己", birth=dt.date(1990, 1, 2), phone="13800000006"),
             row("庚", birth="明年", phone="13800000007"),
+            row("辛", birth="1990.01", phone="13800000008"),
+            row("壬", birth=1990.01, phone="13800000009"),  # what Excel makes of 1990.01
         ],
     )
 
@@ -271,6 +276,20 @@ def addresses_in_one_column(tmp: Path) -> Path:
             ["钱七", QIAN, "一组12号"],
             ["孙八", "", "河南省郑州市上街区金华小区3栋2单元501"],
             ["周九", "", "东边那个院子"],
+        ],
+        header=header,
+    )
+
+
+def a_compound_column_beside_the_address(tmp: Path) -> Path:
+    header = ["姓名", "身份证号", "小区", "现住址"]
+    return xlsx(
+        tmp / "i2.xlsx",
+        [
+            ["张三", ZHANG, "金华小区", "3-2-501"],
+            ["李四", LI, "金华小区", "中安街社区金华小区3号楼2单元501室"],
+            ["王五", WANG, "锦绣小区", "5栋1单元302"],
+            ["赵六", ZHAO, "锦绣小区", ""],
         ],
         header=header,
     )
@@ -405,10 +424,12 @@ LEDGERS: list[tuple[Build, dict[str, Any]]] = [
     (
         dates_in_every_form,
         summary(
-            7,
-            created=7,
+            9,
+            created=9,
             warnings=[
                 entry(9, "出生日期", "明年", "This is not a date (write it as 1990-01-02)."),
+                entry(10, "出生日期", "1990.01", YEAR_MONTH_ONLY),
+                entry(11, "出生日期", "1990.01", YEAR_MONTH_ONLY),
             ],
         ),
     ),
@@ -633,6 +654,8 @@ def test_dates_in_every_form_are_read(tree: Any, tmp_path: Path) -> None:
         "戊": dt.date(1990, 1, 2),
         "己": dt.date(1990, 1, 2),
         "庚": None,
+        "辛": None,
+        "壬": None,
     }
 
 
@@ -685,6 +708,21 @@ def test_addresses_in_one_column_become_households(tree: Any, tmp_path: Path) ->
     }
     assert dict(Person.objects.values_list("name", "address"))["赵六"] == "3-2-501"
     assert Compound.objects.get(name="一组").kind == "village_group"
+
+
+def test_a_compound_column_takes_building_unit_and_room_from_the_address(
+    tree: Any, tmp_path: Path
+) -> None:
+    assert run(a_compound_column_beside_the_address(tmp_path)) == summary(
+        4, created=4, made=places(2, 2, 2, 2)
+    )
+    got = dict(Person.objects.values_list("name", "household__address"))
+    assert got == {
+        "张三": "金华小区3号楼2单元501室",
+        "李四": "金华小区3号楼2单元501室",
+        "王五": "锦绣小区5号楼1单元302室",
+        "赵六": None,
+    }
 
 
 def test_people_without_identity_numbers_are_kept_to_be_verified(tree: Any, tmp_path: Path) -> None:
@@ -1088,14 +1126,13 @@ def test_the_import_command_reads_for_people(tree: Any, tmp_path: Path) -> None:
         stdout=out,
     )
     assert out.getvalue().splitlines() == [
-        "试运行（未保存）/ dry run, nothing saved",
-        "人员行 rows: 4  新增 created: 2  更新 updated: 0  未变 unchanged: 0  "
-        "拒绝 rejected: 1  提示 warnings: 1",
-        "新建 places created: 小区 1  楼栋 1  单元 1  户 1",
-        "拒绝的行 rejected rows:",
-        "  第6行 [姓名] : The name is empty.",
-        "提示 warnings:",
-        "  第4行 [姓名] 张三: The same person as row 3; the two rows were merged.",
+        "Dry run: nothing was saved.",
+        "Rows: 4  created: 2  updated: 0  unchanged: 0  rejected: 1  warnings: 1",
+        "New places: compounds 1  buildings 1  units 1  households 1",
+        "Rejected rows:",
+        "  Row 6 [姓名] : The name is empty.",
+        "Warnings:",
+        "  Row 4 [姓名] 张三: The same person as row 3; the two rows were merged.",
     ]
     assert Person.objects.count() == 0
 

@@ -140,6 +140,13 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_YEAR_MONTH = re.compile(r"^\d{4}(?:[-/.年]\d{1,2}月?)?$")
+
+
+def _year_month_only() -> IdentifierError:
+    return IdentifierError(
+        _("Only a year (and month) is written here; write the whole date, e.g. 1990-01-02.")
+    )
 
 
 def parse_date(raw: object) -> dt.date:
@@ -149,6 +156,9 @@ def parse_date(raw: object) -> dt.date:
     if isinstance(raw, dt.date):
         return raw
     if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if 1900 <= raw < 2101:
+            # 1990.01 typed into Excel is this number, not serial day 1990 (a day in 1905).
+            raise _year_month_only()
         if 1 <= raw < 80000:
             return _EXCEL_EPOCH + dt.timedelta(days=int(raw))
         raise IdentifierError(_("This number is not a date."))
@@ -160,6 +170,8 @@ def parse_date(raw: object) -> dt.date:
                 return dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
                 break
+    if _YEAR_MONTH.match(text):
+        raise _year_month_only()
     if text.replace(".", "", 1).isdigit():
         return parse_date(float(text))
     raise IdentifierError(_("This is not a date (write it as 1990-01-02)."))

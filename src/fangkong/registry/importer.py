@@ -641,10 +641,12 @@ class _RowReader:
     def _resolve_place(
         self, compound: str, building: str, unit: str, room: str, address: str
     ) -> _Place:
-        if not compound and address:
+        if address and not (compound and (building or room)):
+            # The address fills what the separate columns leave empty: a 小区 column with
+            # 3-2-501 in 现住址 is as good as 金华小区3号楼2单元501室; the columns win.
             parsed = parse_address(address, community_names=self.names)
             if parsed is not None:
-                compound = parsed.compound or ""
+                compound = compound or parsed.compound or ""
                 building = building or parsed.building or ""
                 unit = unit or parsed.unit or ""
                 room = room or parsed.room or ""
