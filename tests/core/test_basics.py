@@ -40,6 +40,8 @@ def test_masks() -> None:
     assert mask_id_number("410102196001010016") == "4101**********0016"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0371-68123456") == "0371-****3456"
+    # Short values never show more than half of themselves.
+    assert [mask_phone(v) for v in ("1234", "12345", "12345678")] == ["****", "***45", "****5678"]
     assert mask_name("张三丰") == "张*丰"
     assert mask_name("张三") == "张*"
     assert mask_id_number(None) == ""

@@ -132,9 +132,7 @@ NO_COMPOUND = (
     "without a household."
 )
 SAME_PERSON = "The same person as row {}; the two rows were merged."
-YEAR_MONTH_ONLY = (
-    "Only a year (and month) is written here; write the whole date, e.g. 1990-01-02."
-)
+YEAR_MONTH_ONLY = "Only a year (and month) is written here; write the whole date, e.g. 1990-01-02."
 
 
 @pytest.fixture(autouse=True)
@@ -1023,12 +1021,20 @@ def test_a_dry_run_counts_everything_and_writes_nothing(tree: Any, tmp_path: Pat
     path = the_same_person_twice(tmp_path)
     audits = AuditEntry.objects.count()
     dry = run(path, dry_run=True)
-    assert (
-        Person.objects.count(),
-        Compound.objects.count(),
-        Residence.objects.count(),
-        AuditEntry.objects.count(),
-    ) == (0, 0, 0, audits)
+    assert (Person.objects.count(), Compound.objects.count(), Residence.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+    # Only the check itself is on record, with its counts.
+    assert AuditEntry.objects.count() == audits + 1
+    entry = AuditEntry.objects.order_by("-id").first()
+    assert (entry.action, entry.object_id, entry.data["dry_run"], entry.data["created"]) == (
+        "registry.persons.import_checked",
+        COMMUNITY,
+        True,
+        3,
+    )
     assert run(path) == dry
 
 
@@ -1258,3 +1264,20 @@ NAMES = ["中安街社区", "济源路街道", "上街区"]
 )
 def test_addresses_are_read_into_their_parts(text: str, parsed: ParsedAddress | None) -> None:
     assert parse_address(text, community_names=NAMES) == parsed
+
+
+def test_the_kept_summary_masks_identity_numbers_and_phones(tree: Any, tmp_path: Path) -> None:
+    path = xlsx(
+        tmp_path / "m.xlsx",
+        [
+            row("张三", id_number=ZHANG, phone="13800000001"),
+            row("张三", id_number=ZHANG, phone="12345"),
+        ],
+    )
+    summary = import_persons(
+        scope=Scope.system(reason="tests"), community_code=COMMUNITY, path=path
+    )
+    full = [(e["column"], e["value"]) for e in summary.as_dict()["warnings"]]
+    kept = [(e["column"], e["value"]) for e in summary.as_dict(masked=True)["warnings"]]
+    assert full == [("联系电话", "12345"), ("身份证号", ZHANG)]
+    assert kept == [("联系电话", "***45"), ("身份证号", ZHANG[:4] + "**********" + ZHANG[-4:])]

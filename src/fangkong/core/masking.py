@@ -20,8 +20,9 @@ def mask_phone(value: str | None) -> str:
     if not value:
         return ""
     digits = value
-    if len(digits) <= 4:
-        return "*" * len(digits)
+    if len(digits) <= 8:  # too short to keep a prefix and four digits: at most half shows
+        shown = len(digits) // 2 if len(digits) > 4 else 0
+        return "*" * (len(digits) - shown) + digits[len(digits) - shown :]
     if len(digits) == 11 and digits.isdigit():
         return digits[:3] + "****" + digits[-4:]
     keep = 4 if "-" not in digits else digits.index("-") + 1

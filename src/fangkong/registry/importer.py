@@ -50,6 +50,7 @@ from fangkong.core.identifiers import (
     parse_date,
     parse_resident_id,
 )
+from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
@@ -140,17 +141,29 @@ class ImportSummary:
     places: dict[str, int] = field(
         default_factory=lambda: {"compounds": 0, "buildings": 0, "units": 0, "households": 0}
     )
+    # The file's own headers of the identity number and phone columns.
+    id_column: str = ""
+    phone_column: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, *, masked: bool = False) -> dict[str, Any]:
+        """The summary; `masked` for what is kept and shown on the web (the result page
+        and the stored job): identity numbers and phones masked as everywhere else."""
         return {
             "rows": self.rows,
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "warnings": self.warnings,
+            "rejected": [self._masked(e) for e in self.rejected] if masked else self.rejected,
+            "warnings": [self._masked(e) for e in self.warnings] if masked else self.warnings,
             "places": dict(self.places),
         }
+
+    def _masked(self, entry: dict[str, Any]) -> dict[str, Any]:
+        if entry["column"] == self.id_column:
+            return entry | {"value": mask_id_number(entry["value"])}
+        if entry["column"] == self.phone_column:
+            return entry | {"value": mask_phone(entry["value"])}
+        return entry
 
     def counts(self) -> dict[str, Any]:
         """For the audit log: numbers only, never a name or an identity number."""
@@ -224,6 +237,7 @@ def import_persons(
                 _("This column is not part of the registry and was ignored."),
             )
         reader = _RowReader(table, _place_names(community), summary)
+        summary.id_column, summary.phone_column = reader.head["id_number"], reader.head["phone"]
         staging = _Staging.for_connection()
         try:
             with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
@@ -231,22 +245,29 @@ def import_persons(
                 staging.load(reader.staged_rows(), progress, table.total_rows)
                 with transaction.atomic():
                     _Apply(scope, community, summary, reader.head).run()
-                    audit.record(
-                        scope,
-                        "registry.persons.imported",
-                        object_type="jurisdiction",
-                        object_id=community.code,
-                        jurisdiction_code=community.code,
-                        data=summary.counts() | {"dry_run": dry_run},
-                    )
                     if dry_run:
                         transaction.set_rollback(True)
+                    else:
+                        _audit(scope, community, summary, dry_run=False)
+                if dry_run:  # after the rollback, so that the check itself is on record
+                    _audit(scope, community, summary, dry_run=True)
         finally:
             staging.drop()
     if progress is not None:
         progress(summary.rows, summary.rows)
     summary.sort()
     return summary
+
+
+def _audit(scope: Scope, community: Jurisdiction, summary: ImportSummary, *, dry_run: bool) -> None:
+    audit.record(
+        scope,
+        "registry.persons.import_checked" if dry_run else "registry.persons.imported",
+        object_type="jurisdiction",
+        object_id=community.code,
+        jurisdiction_code=community.code,
+        data=summary.counts() | {"dry_run": dry_run},
+    )
 
 
 def rejected_workbook(

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from huey.contrib.djhuey import db_task
 
-from fangkong.core import exports
+from fangkong.core import audit, exports
 from fangkong.core.errors import ApplicationError, NotFound
 from fangkong.core.exports import ExportSpec, job_scope
 from fangkong.core.masking import mask_id_number, mask_phone
@@ -113,7 +113,7 @@ def run_import_job(job_id: int) -> None:
             error=_("The import failed unexpectedly; nothing was saved. Tell the administrator."),
         )
         raise
-    result = summary.as_dict()
+    result = summary.as_dict(masked=True)
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.DONE,
         result=result,
@@ -149,6 +149,14 @@ def rejected_file(*, scope: Scope, job: Job) -> tuple[Path, str]:
     target = Path(job.input_file).with_suffix(".rejected.xlsx")
     if not target.exists():
         rejected_workbook(job.input_file, job.result, str(target), filename=job.output_name)
+    audit.record(
+        scope,
+        "registry.persons.rejected_rows_downloaded",
+        object_type="job",
+        object_id=str(job.pk),
+        jurisdiction_code=job.jurisdiction_code,
+        data={"rows": len(job.result["rejected"])},
+    )
     stem = Path(job.output_name).stem
     return target, f"{stem}-{_('rejected rows')}.xlsx"
 
