@@ -210,7 +210,49 @@ def user_update(
             changes[field] = value
     if changes:
         user.save()
+        if changes.get("is_active") is False:
+            changes["tokens_revoked"] = _revoke_tokens(user)
         audit.record(scope, "accounts.user.updated", user, data=changes)
+    return user
+
+
+def _revoke_tokens(user: User) -> int:
+    """A new password or a deactivation ends every API token the user holds: a token
+    must never outlive the secret it was issued for, nor come back with the account."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """The user ends one of their own tokens (a lost phone, a retired script)."""
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise NotFound(_("Token not found."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        scope = Scope(actor_id=user.pk, actor_name=user.username, code=user.jurisdiction_code)
+        audit.record(scope, "accounts.token.revoked", user, data={"token": token.prefix})
+    return token
+
+
+@transaction.atomic
+def totp_reset(*, scope: Scope, user: User, reason: str) -> User:
+    """An administrator clears a lost authenticator; the user enrols again at next login."""
+    scope.require(Perm.USER_MANAGE, at=user.jurisdiction_code)
+    if not reason.strip():
+        raise ApplicationError(
+            _("A reason is required."),
+            errors=[FieldError("reason", "required", _("A reason is required."))],
+        )
+    user.totp_secret, user.totp_confirmed = "", False
+    user.save(update_fields=["totp_secret", "totp_confirmed"])
+    revoked = _revoke_tokens(user)
+    audit.record(
+        scope, "accounts.totp.reset", user, reason=reason.strip(), data={"tokens_revoked": revoked}
+    )
     return user
 
 
@@ -219,7 +261,8 @@ def user_reset_password(*, scope: Scope, user: User, password: str) -> User:
     scope.require(Perm.USER_MANAGE, at=user.jurisdiction_code)
     _set_password(user, password)
     user.save(update_fields=["password"])
-    audit.record(scope, "accounts.user.password_reset", user)
+    revoked = _revoke_tokens(user)
+    audit.record(scope, "accounts.user.password_reset", user, data={"tokens_revoked": revoked})
     return user
 
 
@@ -232,8 +275,9 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
         )
     _set_password(user, new_password)
     user.save(update_fields=["password"])
+    revoked = _revoke_tokens(user)
     scope = Scope(actor_id=user.pk, actor_name=user.username, code=user.jurisdiction_code)
-    audit.record(scope, "accounts.password.changed", user)
+    audit.record(scope, "accounts.password.changed", user, data={"tokens_revoked": revoked})
     return user
 
 
