@@ -402,8 +402,16 @@ def _clean_person_fields(data: dict[str, Any]) -> dict[str, Any]:
             raise _invalid("id_number", str(exc)) from None
         cleaned["id_number"] = rid.number
         cleaned.setdefault("id_type", Person.IdType.RESIDENT_ID)
-        cleaned["birth_date"] = cleaned.get("birth_date") or rid.birth_date
-        cleaned["sex"] = cleaned.get("sex") or rid.sex
+        # The number wins (ADR 0003): a birth date or sex typed beside it must agree.
+        if cleaned.get("birth_date") and cleaned["birth_date"] != rid.birth_date:
+            raise _invalid(
+                "birth_date",
+                _("The birth date does not match the identity number (%(date)s).")
+                % {"date": rid.birth_date.isoformat()},
+            )
+        if cleaned.get("sex") and cleaned["sex"] != rid.sex:
+            raise _invalid("sex", _("The sex does not match the identity number."))
+        cleaned["birth_date"], cleaned["sex"] = rid.birth_date, rid.sex
     elif "id_number" in cleaned:
         cleaned["id_number"] = None
     if cleaned.get("phone"):
@@ -492,8 +500,12 @@ def person_update(*, scope: Scope, person: Person, reason: str = "", **fields: A
     cleaned = _clean_person_fields(fields)
     if "id_number" in cleaned:
         _check_id_free(cleaned["id_number"], exclude_pk=person.pk)
+    if cleaned.get("id_number") and person.needs_verification:
+        cleaned["needs_verification"] = False  # 待核实 ends with a checked identity number
     changed = [k for k, v in cleaned.items() if getattr(person, k) != v]
-    if not changed:
+    # 老 and 幼 follow the birth date as the years pass, changed or not.
+    stale = {k: v for k, v in age_flags(person.birth_date).items() if getattr(person, k) != v}
+    if not changed and not stale:
         return person
     for key in changed:
         setattr(person, key, cleaned[key])
