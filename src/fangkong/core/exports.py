@@ -48,6 +48,10 @@ def register(spec: ExportSpec) -> None:
     _specs[spec.name] = spec
 
 
+def names() -> list[str]:
+    return sorted(_specs)
+
+
 def get_spec(name: str) -> ExportSpec:
     try:
         return _specs[name]
@@ -61,7 +65,7 @@ def exports_dir() -> Path:
     return path
 
 
-def _check(scope: Scope, spec: ExportSpec, reveal: bool, reason: str) -> None:
+def check(scope: Scope, spec: ExportSpec, reveal: bool, reason: str) -> None:
     scope.require(Perm.EXPORT)
     if not scope.can_export:
         raise PermissionDenied(_("Your role cannot export data."))
@@ -127,7 +131,7 @@ def export_inline(
 ) -> InlineExport:
     """Write a small export to a temporary file now; the caller streams it."""
     spec = get_spec(name)
-    _check(scope, spec, reveal, reason)
+    check(scope, spec, reveal, reason)
     fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=exports_dir())
     os.close(fd)
     rows = write(scope, spec, params, reveal, tmp)
@@ -157,7 +161,7 @@ def export_enqueue(
     *, scope: Scope, name: str, params: dict[str, Any], reveal: bool = False, reason: str = ""
 ) -> Job:
     spec = get_spec(name)
-    _check(scope, spec, reveal, reason)
+    check(scope, spec, reveal, reason)
     job = Job.objects.create(
         kind=Job.Kind.EXPORT,
         name=name,
