@@ -205,6 +205,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fangkong@localhost")
 # --- Fangkong -----------------------------------------------------------------
 # The largest ledger the web page accepts; the command line has no limit.
 FANGKONG_IMPORT_MAX_BYTES = int(os.environ.get("FANGKONG_IMPORT_MAX_MB", "30")) * 1024 * 1024
+# Uploaded ledgers and export files are deleted this many days after their job ended.
+FANGKONG_FILE_RETENTION_DAYS = int(os.environ.get("FANGKONG_FILE_RETENTION_DAYS", "7"))
 # Exports above this many rows run in the background with a progress bar.
 FANGKONG_EXPORT_INLINE_ROWS = int(os.environ.get("FANGKONG_EXPORT_INLINE_ROWS", "5000"))
 # Levels whose accounts must use TOTP two-factor authentication.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone, translation
 
 from fangkong.core.models import AuditEntry, Job
 from fangkong.core.scope import Scope
@@ -45,7 +47,7 @@ def test_the_kept_result_masks_identity_numbers_and_phones(job: Job) -> None:
 
 def test_downloading_the_rejected_rows_is_audited(job: Job) -> None:
     before = AuditEntry.objects.count()
-    path, name = ledger_jobs.rejected_file(scope=job.scope, job=job)  # type: ignore[attr-defined]
+    path, _name = ledger_jobs.rejected_file(scope=job.scope, job=job)  # type: ignore[attr-defined]
     assert path.exists()
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.order_by("-id").first()
@@ -54,3 +56,14 @@ def test_downloading_the_rejected_rows_is_audited(job: Job) -> None:
         str(job.pk),
         {"rows": 1},
     )
+
+
+def test_after_the_retention_period_the_rejected_rows_are_gone_with_a_reason(job: Job) -> None:
+    from fangkong.core.errors import NotFound
+    from fangkong.core.retention import purge_files
+
+    Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - dt.timedelta(days=30))
+    purge_files()
+    job.refresh_from_db()
+    with pytest.raises(NotFound, match="7"), translation.override("en"):
+        ledger_jobs.rejected_file(scope=job.scope, job=job)  # type: ignore[attr-defined]

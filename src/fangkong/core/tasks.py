@@ -1,6 +1,13 @@
-"""Background tasks of core (defined beside their work; listed here so huey's consumer
-discovers them)."""
+"""The core's scheduled work (huey discovers this module)."""
 
-from .exports import run_export
+from __future__ import annotations
 
-__all__ = ["run_export"]
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from .retention import purge_files
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def purge_old_files() -> None:
+    purge_files()

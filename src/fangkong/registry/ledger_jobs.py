@@ -146,6 +146,11 @@ def rejected_file(*, scope: Scope, job: Job) -> tuple[Path, str]:
     """The rejected rows of an import, in the user's own layout, plus 错误原因."""
     if job.status != Job.Status.DONE or not job.result.get("rejected"):
         raise NotFound(_("This import has no rejected rows."))
+    if not job.input_file or not Path(job.input_file).exists():
+        raise NotFound(
+            _("The uploaded file is no longer kept (files are kept %(days)d days).")
+            % {"days": settings.FANGKONG_FILE_RETENTION_DAYS}
+        )
     target = Path(job.input_file).with_suffix(".rejected.xlsx")
     if not target.exists():
         rejected_workbook(job.input_file, job.result, str(target), filename=job.output_name)
