@@ -118,7 +118,7 @@ ROUTES: list[Route] = [
         **_post(),
     ),
     Route("registry:persons", is_object=False, without_perm="no_role_user"),
-    Route("registry:person_export", is_object=False, without_perm="data_entry"),
+    Route("registry:person_export", method="POST", is_object=False, without_perm="data_entry"),
     Route(
         "registry:person", kwargs=lambda w: {"pk": w.mine.person.pk}, without_perm="no_role_user"
     ),
@@ -140,6 +140,12 @@ ROUTES: list[Route] = [
         "registry:person_move",
         kwargs=lambda w: {"pk": w.mine.housemate.pk},
         data=lambda w: {"household": w.spare_household.pk, "reason": "搬到隔壁房间"},
+        **_post(),
+    ),
+    Route(
+        "registry:person_status",
+        kwargs=lambda w: {"pk": w.mine.housemate.pk},
+        data=lambda w: {"status": "moved_out", "reason": "搬到洛阳"},
         **_post(),
     ),
     Route("registry:import", is_object=False, without_perm="community_viewer"),

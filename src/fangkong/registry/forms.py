@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Compound, Person
 from .selectors import VULNERABILITY_FILTERS
@@ -65,7 +66,7 @@ class RevealForm(forms.Form):
 
 
 class PersonForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     id_number = forms.CharField(label=_("Identity number"), max_length=32, required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices, required=False)
     birth_date = forms.DateField(
@@ -94,6 +95,15 @@ class PersonMoveForm(forms.Form):
         label=_("Household number"), help_text=_("The number shown on the household's page.")
     )
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class PersonStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Person.Status.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("For example: moved to Luoyang in March; death certificate seen."),
+    )
 
 
 class ImportForm(forms.Form):

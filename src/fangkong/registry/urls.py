@@ -22,6 +22,7 @@ urlpatterns = [
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:pk>/move/", views.person_move, name="person_move"),
+    path("persons/<int:pk>/status/", views.person_status, name="person_status"),
     path("import/", views.import_start, name="import"),
     path("import/<int:job_id>/", views.import_status, name="import_status"),
     path("import/<int:job_id>/rejected.xlsx", views.import_rejected, name="import_rejected"),

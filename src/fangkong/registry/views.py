@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core import exports
 from fangkong.core.codes import Level
-from fangkong.core.errors import ApplicationError
+from fangkong.core.errors import ApplicationError, NotFound
 from fangkong.core.permissions import Perm
 from fangkong.core.web import paginate, query_string, scope_of, scoped
 
@@ -32,6 +32,7 @@ from .forms import (
     NameForm,
     PersonForm,
     PersonMoveForm,
+    PersonStatusForm,
     RevealForm,
     SearchForm,
 )
@@ -362,13 +363,15 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 @scoped
+@require_POST
 def person_export(request: HttpRequest) -> HttpResponseBase:
-    """Export what the list shows: small lists at once, large ones in the background."""
+    """Export what the list shows: small lists at once, large ones in the background.
+    POST only: an export writes a file and an audit entry."""
     scope = scope_of(request)
     params = ledger_jobs.filters_to_params(_filters(request))
-    form = ExportForm(request.POST or None)
+    form = ExportForm(request.POST)
     reveal, reason = False, ""
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         reveal, reason = form.cleaned_data["reveal"], form.cleaned_data["reason"]
     try:
         if exports.should_run_inline(scope=scope, name="persons", params=params):
@@ -404,6 +407,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": events_for(scope=scope, person=person),
             "reveal_form": RevealForm(),
             "move_form": PersonMoveForm(),
+            "status_form": PersonStatusForm(initial={"status": person.status}),
             "edit_form": PersonForm(
                 initial={f: getattr(person, f) for f in PersonForm.base_fields if f != "id_number"}
             ),
@@ -507,20 +511,46 @@ def person_move(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     person = selectors.person_get(scope=scope, pk=pk)
     form = PersonMoveForm(request.POST)
-    if form.is_valid():
-        try:
-            household = selectors.household_get(scope=scope, pk=form.cleaned_data["household"])
-            services.person_move(
-                scope=scope, person=person, household=household, reason=form.cleaned_data["reason"]
-            )
-        except ApplicationError as exc:
-            _fail(request, exc)
-        except Http404:
-            messages.error(request, _("No such household in your jurisdiction."))
-        else:
-            messages.success(request, _("Moved."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Give the household number and the reason."))
+        return redirect("registry:person", pk=pk)
+    try:
+        household = selectors.household_get(scope=scope, pk=form.cleaned_data["household"])
+    except NotFound:  # a mistyped number: say so, on the person's page
+        messages.error(request, _("No such household in your jurisdiction."))
+        return redirect("registry:person", pk=pk)
+    try:
+        services.person_move(
+            scope=scope, person=person, household=household, reason=form.cleaned_data["reason"]
+        )
+    except ApplicationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Moved."))
+    return redirect("registry:person", pk=pk)
+
+
+@scoped
+@require_POST
+def person_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Moved away, deceased, or back: with a reason, audited, on the person's timeline."""
+    scope = scope_of(request)
+    person = selectors.person_get(scope=scope, pk=pk)
+    form = PersonStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the status and give the reason."))
+        return redirect("registry:person", pk=pk)
+    try:
+        services.person_set_status(
+            scope=scope,
+            person=person,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ApplicationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Saved."))
     return redirect("registry:person", pk=pk)
 
 
