@@ -117,3 +117,18 @@ def test_the_totp_reset_command(make_user: Callable[..., User]) -> None:
     user.refresh_from_db()
     assert user.totp_confirmed is False
     assert AuditEntry.objects.get(action="accounts.totp.reset").reason == "phone lost"
+
+
+def test_the_account_page_lists_live_tokens_and_revokes_them(
+    make_user: Callable[..., User],
+) -> None:
+    user = make_user("community_worker", COMMUNITY, username="phone1")
+    client = Client()
+    token = _token(client, "phone1")
+    client.force_login(user)
+    stored = user.api_tokens.get()
+    page = client.get("/accounts/me/").content.decode()
+    assert f"{stored.prefix}…" in page and token not in page
+    client.post(f"/accounts/me/tokens/{stored.pk}/revoke/")
+    assert _status(Client(), token) == 401  # a client without the web session
+    assert f"{stored.prefix}…" not in client.get("/accounts/me/").content.decode()

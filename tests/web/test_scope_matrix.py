@@ -55,6 +55,13 @@ class Route:
     writes: bool = False
 
 
+def _token_of(user: User) -> int:
+    """The API token the world gave the user (before the fingerprint is taken)."""
+    from fangkong.accounts.models import ApiToken
+
+    return ApiToken.objects.filter(user=user).values_list("pk", flat=True).get()
+
+
 def _post(**extra: Any) -> dict[str, Any]:
     return {"method": "POST", "ok": frozenset({302}), "writes": True, **extra}
 
@@ -185,6 +192,14 @@ ROUTES: list[Route] = [
     Route("accounts:me", is_object=False, without_perm=None),
     Route("accounts:password_change", is_object=False, without_perm=None),
     Route("accounts:totp_setup", is_object=False, without_perm=None),
+    Route(
+        "accounts:token_revoke",
+        kwargs=lambda w: {"token_id": _token_of(w.users["community_worker"])},
+        method="POST",
+        without_perm=None,  # anyone may end their own tokens, and only their own
+        ok=frozenset({302}),
+        parent_ok=frozenset({404}),
+    ),
     Route("accounts:users", is_object=False, without_perm="data_entry"),
     Route(
         "accounts:user_create",
@@ -193,6 +208,17 @@ ROUTES: list[Route] = [
         allowed="subdistrict_officer",
         sibling="town_officer",
         parent="district_admin_nototp",
+    ),
+    Route(
+        "accounts:user_totp_reset",
+        kwargs=lambda w: {"user_id": w.users["community_viewer"].pk},
+        data=lambda w: {"reason": "手机丢失"},
+        method="POST",
+        without_perm="community_worker",
+        allowed="subdistrict_officer",
+        sibling="town_officer",
+        parent="district_admin_nototp",
+        ok=frozenset({302}),
     ),
     Route(
         "accounts:user_edit",
@@ -245,6 +271,9 @@ def world(
     from fangkong.core import exports
 
     worker = User.objects.select_related("role").get(username="community_worker")
+    from fangkong.accounts import services as account_services
+
+    account_services.token_issue(user=worker, totp=None)
     worker_scope = scope_for_user(worker)
     assert worker_scope is not None
     with django_capture_on_commit_callbacks(execute=True):

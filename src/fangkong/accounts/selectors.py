@@ -9,7 +9,7 @@ from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
 from fangkong.core.scoping import get_or_404
 
-from .models import User
+from .models import ApiToken, User
 
 
 def user_list(*, scope: Scope, query: str = "") -> QuerySet[User]:
@@ -23,6 +23,11 @@ def user_list(*, scope: Scope, query: str = "") -> QuerySet[User]:
 def user_get(*, scope: Scope, pk: int) -> User:
     scope.require(Perm.USER_VIEW)
     return get_or_404(User.objects.within(scope).select_related("role", "jurisdiction"), pk=pk)
+
+
+def tokens_of(user: User) -> QuerySet[ApiToken]:
+    """A user's own live API tokens (never anyone else's: there is no scope argument)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
 
 
 def assignable_jurisdictions(*, scope: Scope) -> list[tuple[str, str]]:

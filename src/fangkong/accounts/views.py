@@ -127,11 +127,42 @@ def me(request: HttpRequest) -> HttpResponse:
         "accounts/me.html",
         {
             "account": request.user,
-            "tokens": request.user.api_tokens.filter(  # type: ignore[union-attr]
-                revoked_at__isnull=True
-            ),
+            "tokens": selectors.tokens_of(request.user),  # type: ignore[arg-type]
         },
     )
+
+
+@scoped
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        services.token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The token was revoked; devices using it must log in again."))
+    return redirect("accounts:me")
+
+
+@scoped
+@require_POST
+def user_totp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An administrator clears a lost authenticator, with a reason."""
+    scope = scope_of(request)
+    account = selectors.user_get(scope=scope, pk=user_id)
+    try:
+        services.totp_reset(scope=scope, user=account, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Two-factor was reset; the user sets it up again at the next login.")
+        )
+    return redirect("accounts:user_edit", user_id=account.pk)
 
 
 @scoped
