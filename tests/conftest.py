@@ -13,6 +13,7 @@ more community in a town, so every test can ask "and the other one must not see 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +43,26 @@ TREE = [
 ]
 
 PASSWORD = "correct-horse-battery"
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "fangkong"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to run on stale translations: pages are asserted in Chinese, and the
+    browser tests' server reads the same .mo files. `make install` compiles them."""
+    if hasattr(config, "workerinput"):
+        return
+    stale = [
+        str(po.relative_to(PACKAGE.parents[1]))
+        for po in PACKAGE.glob("**/locale/*/LC_MESSAGES/*.po")
+        if not po.with_suffix(".mo").exists()
+        or po.stat().st_mtime > po.with_suffix(".mo").stat().st_mtime
+    ]
+    if stale:
+        raise pytest.UsageError(
+            f"compiled translations are missing or older than {', '.join(stale)}: "
+            "run `scripts/messages.sh` (`make install` runs it)"
+        )
 
 
 @pytest.fixture

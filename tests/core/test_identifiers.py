@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from fangkong.core.identifiers import (
     IdentifierError,
@@ -45,12 +46,12 @@ def test_fifteen_digit_numbers_are_upgraded() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ("410106199001011234", "The check digit of the identity number is wrong."),
-        ("410106199002301233", "The birth date inside the identity number is not a date."),
-        ("41010619900101123", "An identity number has 18 characters: 17 digits and a digit or X."),
-        (4.10106199001011e17, "Excel stored this identity number as a number"),
-        ("4.10106E+17", "Excel stored this identity number as a number"),
-        ("", "The identity number is empty."),
+        ("410106199001011234", "身份证号的校验位不正确。"),
+        ("410106199002301233", "身份证号中的出生日期不是有效日期。"),
+        ("41010619900101123", "身份证号应为 18 位：17 位数字加 1 位数字或 X。"),
+        (4.10106199001011e17, "Excel 把这个身份证号存成了数字，末尾几位已经丢失"),
+        ("4.10106E+17", "Excel 把这个身份证号存成了数字，末尾几位已经丢失"),
+        ("", "身份证号为空。"),
     ],
 )
 def test_bad_resident_ids_say_why(raw: object, message: str) -> None:
@@ -102,3 +103,9 @@ def test_impossible_dates_are_refused() -> None:
         parse_date("1990-02-30")
     with pytest.raises(IdentifierError):
         parse_date("明天")
+
+
+@pytest.mark.parametrize("raw", ["1990.01", "1990-1", "1990年1月", "1990", 1990.01, 1990, 2020.12])
+def test_a_year_and_month_alone_is_refused_not_read_as_a_day_in_1905(raw: object) -> None:
+    with pytest.raises(IdentifierError, match="Only a year"), translation.override("en"):
+        parse_date(raw)

@@ -39,7 +39,7 @@ def test_export_holds_what_the_list_shows_masked(
     user = make_user("community_worker", COMMUNITY, username="worker1")
     client = Client()
     client.force_login(user)
-    response = client.get(reverse("registry:person_export") + "?q=zs")
+    response = client.post(reverse("registry:person_export") + "?q=zs")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     rows = _cells(response)
@@ -73,7 +73,7 @@ def test_revealed_export_needs_a_reason(world: Any, make_user: Callable[..., Use
 def test_data_entry_cannot_export(world: Any, make_user: Callable[..., User]) -> None:
     client = Client()
     client.force_login(make_user("data_entry", COMMUNITY))
-    assert client.get(reverse("registry:person_export")).status_code == 403
+    assert client.post(reverse("registry:person_export")).status_code == 403
     assert AuditEntry.objects.filter(action__startswith="export").count() == 0
 
 
@@ -88,7 +88,7 @@ def test_large_exports_run_in_the_background(
     client = Client()
     client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("registry:person_export"))
+        response = client.post(reverse("registry:person_export"))
     job = Job.objects.get(kind=Job.Kind.EXPORT)
     assert response["Location"] == reverse("core:job", kwargs={"job_id": job.pk})
     assert (job.status, job.total, job.done, job.percent) == (Job.Status.DONE, 2, 2, 100)

@@ -91,7 +91,7 @@ def test_person_file_view_and_reveal_are_audited(world: Any, worker: Scope) -> N
         ("registry.person.viewed", "", worker.actor_name),
         ("registry.person.revealed", "核查推送名单", worker.actor_name),
     ]
-    with pytest.raises(ApplicationError, match="reason"):
+    with pytest.raises(ApplicationError, match=r"^请填写查看完整号码的事由。$"):
         services.person_reveal(scope=worker, person=person, field="phone", reason=" ")
     with pytest.raises(ApplicationError):
         services.person_reveal(scope=worker, person=person, field="name", reason="好奇")
@@ -109,7 +109,7 @@ def test_sibling_objects_are_missing(world: Any, worker: Scope) -> None:
 
 def test_a_place_with_people_is_retired_never_deleted(world: Any, worker: Scope) -> None:
     mine, _ = world
-    with pytest.raises(ApplicationError, match="People are registered here"):
+    with pytest.raises(ApplicationError, match=r"^此处还有登记人员；请先把人员迁出，再停用。$"):
         services.place_set_active(scope=worker, place=mine.building, active=False)
     empty = services.household_create(
         scope=worker, compound=mine.compound, building=mine.building, unit=mine.unit, room="601"
@@ -168,7 +168,7 @@ def test_person_create_and_update(world: Any, worker: Scope) -> None:
         "F",
     )
     assert Residence.objects.filter(person=person).count() == 1
-    with pytest.raises(ApplicationError, match="already registered"):
+    with pytest.raises(ApplicationError, match=r"^该身份证号的人员已经登记，请先搜索此人。$"):
         services.person_create(scope=worker, household=mine.household, name="重复", id_number=ID_LI)
     with pytest.raises(ApplicationError) as bad:
         services.person_create(

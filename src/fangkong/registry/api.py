@@ -49,7 +49,9 @@ def persons(request: HttpRequest, params: Query[PersonQuery]) -> dict[str, Any]:
     )
     if params.cursor:
         if not params.cursor.isdigit():
-            raise HttpError(400, _("The cursor is not valid; use the next_cursor of the previous page."))
+            raise HttpError(
+                400, _("The cursor is not valid; use the next_cursor of the previous page.")
+            )
         people = people.filter(id__gt=int(params.cursor))
     rows = list(people[: limit + 1])
     next_cursor = str(rows[limit - 1].pk) if len(rows) > limit else None

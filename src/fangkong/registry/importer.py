@@ -36,6 +36,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from pypinyin import Style, lazy_pinyin
 from pypinyin.constants import PHRASES_DICT
 
@@ -229,7 +230,10 @@ def import_persons(
     with open_table(
         path, filename=filename, header_aliases=ALIASES, required=REQUIRED, max_bytes=max_bytes
     ) as table:
+        own = {reason_header(), "错误原因"}  # our rejected-rows file, fixed and sent back
         for _index, header in table.extra:
+            if header in own:
+                continue
             summary.warn(
                 table.header_row,
                 header,
@@ -270,6 +274,11 @@ def _audit(scope: Scope, community: Jurisdiction, summary: ImportSummary, *, dry
     )
 
 
+def reason_header() -> str:
+    """The column the rejected-rows file adds (错误原因), which a re-import ignores."""
+    return pgettext("ledger column", "Reason for rejection")
+
+
 def rejected_workbook(
     path: str | Path,
     summary: ImportSummary | Mapping[str, Any],
@@ -291,7 +300,7 @@ def rejected_workbook(
     with open_table(path, filename=filename, header_aliases=ALIASES, required=REQUIRED) as table:
         width = len(table.headers)
         columns = [Column(f"c{i}", h, 16, "text") for i, h in enumerate(table.headers)]
-        columns.append(Column("reason", "错误原因", 48, "text"))
+        columns.append(Column("reason", reason_header(), 48, "text"))
 
         def rows() -> Iterator[list[Any]]:
             for number, cells in table.rows():

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from huey.contrib.djhuey import db_task
 
 from fangkong.core import audit, exports
@@ -147,9 +147,14 @@ def rejected_file(*, scope: Scope, job: Job) -> tuple[Path, str]:
     if job.status != Job.Status.DONE or not job.result.get("rejected"):
         raise NotFound(_("This import has no rejected rows."))
     if not job.input_file or not Path(job.input_file).exists():
+        days = settings.FANGKONG_FILE_RETENTION_DAYS
         raise NotFound(
-            _("The uploaded file is no longer kept (files are kept %(days)d days).")
-            % {"days": settings.FANGKONG_FILE_RETENTION_DAYS}
+            ngettext(
+                "The uploaded file is no longer kept (files are kept %(days)d day).",
+                "The uploaded file is no longer kept (files are kept %(days)d days).",
+                days,
+            )
+            % {"days": days}
         )
     target = Path(job.input_file).with_suffix(".rejected.xlsx")
     if not target.exists():
