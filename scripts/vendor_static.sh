@@ -62,5 +62,15 @@ version() { "$(command -v node)" -p "require('$NM/$1/package.json').version"; }
 rm -rf "$DEST"
 mkdir -p "$(dirname "$DEST")"
 cp -r "$STAGE" "$DEST"
+
+# The national division tables down to county (GB/T 2260 codes, as the National Bureau
+# of Statistics publishes them), for "where from" everywhere: gzipped, with their version.
+REGIONS="$ROOT/src/fangkong/core/data/regions"
+mkdir -p "$REGIONS"
+for table in provinces cities areas; do
+    gzip -9 -n -c "$NM/china-division/dist/$table.csv" >"$REGIONS/china_$table.csv.gz"
+done
+echo "china-division $(version china-division) ($(node -p "require('$NM/china-division/package.json').license"))" >"$REGIONS/VERSION.txt"
+echo "vendor_static.sh: refreshed $REGIONS"
 echo "vendor_static.sh: refreshed $DEST ($(du -sh "$DEST" | cut -f1))"
 cat "$DEST/VERSIONS.txt"
