@@ -3,7 +3,8 @@ in its sibling, so that every test can check that the other side sees nothing.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from fangkong.core.scope import Scope
 from fangkong.registry import services
@@ -25,6 +26,8 @@ class Side:
     household: Household
     person: Person
     housemate: Person
+    # Later modules' objects on this side, by module (tests/web/matrix.py).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def build_side(

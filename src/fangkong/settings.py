@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "fangkong.core",
     "fangkong.accounts",
     "fangkong.registry",
+    "fangkong.screening",
+    "fangkong.pushlists",
+    "fangkong.arrivals",
     "huey.contrib.djhuey",
 ]
 

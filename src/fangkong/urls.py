@@ -10,6 +10,9 @@ urlpatterns = [
     path("accounts/", include("fangkong.accounts.urls")),
     path("audit/", include("fangkong.core.urls")),
     path("registry/", include("fangkong.registry.urls")),
+    path("screening/", include("fangkong.screening.urls")),
+    path("pushlists/", include("fangkong.pushlists.urls")),
+    path("arrivals/", include("fangkong.arrivals.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,19 +13,9 @@ from fangkong.accounts.models import User
 from fangkong.accounts.services import token_issue
 from fangkong.core.scope import Scope
 from tests.conftest import COMMUNITY, SIBLING, SUBDISTRICT
+from tests.web.api_route import ApiRoute
+from tests.web.matrix import plugins
 from tests.world import Side, build_world, fingerprint
-
-
-@dataclass(frozen=True)
-class ApiRoute:
-    method: str
-    path: str
-    url: Callable[[Side], str]
-    body: dict[str, Any] | None = None
-    is_object: bool = True
-    without_perm: str | None = None
-    writes: bool = False
-
 
 API_ROUTES = [
     ApiRoute("GET", "/persons", lambda s: "/api/v1/persons?q=", is_object=False),
@@ -42,6 +31,11 @@ API_ROUTES = [
     ApiRoute("GET", "/jurisdictions/{code}", lambda s: f"/api/v1/jurisdictions/{COMMUNITY}"),
 ]
 API_PUBLIC = {("POST", "/auth/token")}
+# Each module's operations (tests/web/matrix_<module>.py: API_ROUTES, API_PUBLIC, and
+# extend_api(mine, other, scope) putting its objects into mine.extra / other.extra).
+for _plugin in plugins():
+    API_ROUTES += getattr(_plugin, "API_ROUTES", [])
+    API_PUBLIC |= getattr(_plugin, "API_PUBLIC", set())
 
 USERS = {
     "allowed": ("community_worker", COMMUNITY),
@@ -56,6 +50,9 @@ def api_world(
     tree: Any, make_user: Callable[..., User], system_scope: Scope
 ) -> tuple[Side, Side, dict[str, str]]:
     mine, other = build_world(system_scope)
+    for plugin in plugins():
+        if hasattr(plugin, "extend_api"):
+            plugin.extend_api(mine, other, system_scope)
     tokens = {}
     for key, (role, code) in USERS.items():
         user = make_user(role, code, username=f"api_{key}")

@@ -9,7 +9,6 @@ fails when a route is added without a line here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -20,39 +19,12 @@ from fangkong.accounts.models import User
 from fangkong.core.models import Job
 from fangkong.core.scope import Scope
 from tests.conftest import COMMUNITY, DISTRICT, GRID, SIBLING, SUBDISTRICT, TOWN
-from tests.world import Side, build_world, fingerprint
+from tests.web.matrix import Route, World, plugins
+from tests.web.matrix import post as _post
+from tests.world import build_world, fingerprint
 
 MINE_MARKERS = ("金华小区", "张三")
 OTHER_MARKERS = ("隔壁",)
-
-
-@dataclass
-class World:
-    mine: Side
-    other: Side
-    users: dict[str, User]
-    job: Job
-    import_job: Job
-    spare_household: Any = None
-
-
-@dataclass(frozen=True)
-class Route:
-    name: str
-    method: str = "GET"
-    kwargs: Callable[[World], dict[str, Any]] = lambda w: {}
-    data: Callable[[World], dict[str, Any]] = lambda w: {}
-    # Routes that show one object: the sibling gets 404. Lists: the sibling gets a page
-    # without our data.
-    is_object: bool = True
-    # Who, in scope, lacks the permission (None: every role in scope has it).
-    without_perm: str | None = "community_viewer"
-    allowed: str = "community_worker"
-    sibling: str = "sibling_worker"
-    parent: str | None = "subdistrict_officer"
-    ok: frozenset[int] = frozenset({200})
-    parent_ok: frozenset[int] | None = None
-    writes: bool = False
 
 
 def _token_of(user: User) -> int:
@@ -60,10 +32,6 @@ def _token_of(user: User) -> int:
     from fangkong.accounts.models import ApiToken
 
     return ApiToken.objects.filter(user=user).values_list("pk", flat=True).get()
-
-
-def _post(**extra: Any) -> dict[str, Any]:
-    return {"method": "POST", "ok": frozenset({302}), "writes": True, **extra}
 
 
 ROUTES: list[Route] = [
@@ -239,6 +207,10 @@ PUBLIC = {
     "accounts:logout": "logout",
 }
 
+for _plugin in plugins():
+    ROUTES += _plugin.ROUTES
+    PUBLIC.update(getattr(_plugin, "PUBLIC", {}))
+
 USERS = {
     "community_worker": ("community_worker", COMMUNITY),
     "community_viewer": ("community_viewer", COMMUNITY),
@@ -296,7 +268,11 @@ def world(
         unit=mine.unit,
         room="502",
     )
-    return World(mine, other, users, job, import_job, spare)
+    world = World(mine, other, users, job, import_job, spare)
+    for plugin in plugins():  # each module's objects, before any fingerprint is taken
+        if hasattr(plugin, "extend"):
+            plugin.extend(world, system_scope)
+    return world
 
 
 def _import_job(scope: Scope, tmp_path: Any) -> Job:

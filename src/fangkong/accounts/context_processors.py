@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from fangkong.core.navigation import items_for
 from fangkong.core.permissions import Perm
 
 
@@ -13,4 +14,5 @@ def scope(request: HttpRequest) -> dict[str, Any]:
     return {
         "scope": current,
         "perms": {p.name: (p.value in perms) for p in Perm},
+        "nav_items": items_for(perms),
     }

@@ -28,8 +28,19 @@ class RoleSpec:
     can_export: bool = True
 
 
-_READ = frozenset({P.PLACE_VIEW, P.PERSON_VIEW})
+_READ = frozenset(
+    {
+        P.PLACE_VIEW,
+        P.PERSON_VIEW,
+        P.SCREENING_VIEW,
+        P.RISK_AREA_VIEW,
+        P.VERIFICATION_VIEW,
+        P.ARRIVAL_VIEW,
+    }
+)
 _WORK = _READ | {P.PLACE_MANAGE, P.PERSON_EDIT, P.PERSON_REVEAL, P.PERSON_IMPORT, P.EXPORT}
+# Field work: door to door, checks on the ground, arrivals; signing what one did.
+_FIELD = frozenset({P.SCREENING_RECORD, P.SCREENING_SIGN, P.VERIFICATION_RECORD, P.ARRIVAL_VERIFY})
 
 ROLES: dict[str, RoleSpec] = {
     spec.code: spec
@@ -50,7 +61,7 @@ ROLES: dict[str, RoleSpec] = {
             "subdistrict_officer",
             _("Subdistrict officer"),
             frozenset({Level.SUBDISTRICT}),
-            _WORK | {P.PERSON_TRANSFER, P.USER_VIEW, P.USER_MANAGE},
+            _WORK | _FIELD | {P.PERSON_TRANSFER, P.USER_VIEW, P.USER_MANAGE, P.VERIFICATION_ROUTE},
         ),
         RoleSpec(
             "subdistrict_viewer",
@@ -62,7 +73,7 @@ ROLES: dict[str, RoleSpec] = {
             "community_worker",
             _("Community worker"),
             frozenset({Level.COMMUNITY}),
-            _WORK | {P.USER_VIEW},
+            _WORK | _FIELD | {P.USER_VIEW},
         ),
         RoleSpec(
             "community_viewer",
@@ -74,7 +85,7 @@ ROLES: dict[str, RoleSpec] = {
             "grid_worker",
             _("Grid worker"),
             frozenset({Level.GRID, Level.COMMUNITY}),
-            _READ | {P.PERSON_EDIT, P.PERSON_REVEAL, P.EXPORT},
+            _READ | _FIELD | {P.PERSON_EDIT, P.PERSON_REVEAL, P.EXPORT},
         ),
         RoleSpec(
             "data_entry",

@@ -1,13 +1,20 @@
-"""`fangkong demo`: load the demo district, once.
+"""`fangkong demo`: load the demo district, once, and every module's part of it.
 
 `make run` calls it every time; a district that already has people is left alone, so
 the second run keeps the data of the first. `--persons 2000000` is the benchmark size.
+
+Each installed app may add its part in a `demo` module with
+`load(*, district: str, seed: int, say: Callable[[str], None]) -> None`, called after
+the registry's part in the order of INSTALLED_APPS; it must do nothing when its part is
+already there, so that a module added later fills in an existing demo district.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fangkong.registry.demo import DEFAULT_DISTRICT, DEFAULT_PERSONS, demo_load
@@ -53,10 +60,20 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         if result.already_loaded:
-            self.stdout.write(
-                f"The demo district {result.district} already has people; nothing changed."
-            )
-            return
+            self.stdout.write(f"The demo district {result.district} already has people.")
+        else:
+            self._report(result)
+        for config in apps.get_app_configs():
+            try:
+                module = importlib.import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            if hasattr(module, "load") and config.name != "fangkong.registry":
+                module.load(district=result.district, seed=options["seed"], say=say)
+
+    def _report(self, result: Any) -> None:
         counts = result.counts
         self.stdout.write(
             f"Loaded {result.district} in {result.seconds:.1f} s: {counts['grids']} grids, "
