@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fangkong.core",
     "fangkong.accounts",
     "fangkong.registry",
+    "fangkong.riskareas",
     "fangkong.screening",
     "fangkong.pushlists",
     "fangkong.arrivals",

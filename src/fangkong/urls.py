@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("fangkong.accounts.urls")),
     path("audit/", include("fangkong.core.urls")),
     path("registry/", include("fangkong.registry.urls")),
+    path("riskareas/", include("fangkong.riskareas.urls")),
     path("screening/", include("fangkong.screening.urls")),
     path("pushlists/", include("fangkong.pushlists.urls")),
     path("arrivals/", include("fangkong.arrivals.urls")),

@@ -1,2 +1,2 @@
 """Screening rounds (排查): door to door by compound, signed off level by level, with
-coverage at every level; and the medium- and high-risk areas (中高风险地区)."""
+coverage at every level."""
