@@ -291,9 +291,9 @@ def test_sign_off_goes_screener_community_subdistrict_and_locks(world: Any, scop
     task.refresh_from_db()
     assert task.status == Task.Status.SUBDISTRICT
     assert [(s.level, s.signed_by_name) for s in selectors.signoffs(task=task)] == [
-        ("screener", "community_worker_2"),
-        ("community", "community_worker_2"),
-        ("subdistrict", "subdistrict_officer_5"),
+        ("screener", "测试2"),
+        ("community", "测试2"),
+        ("subdistrict", "测试5"),
     ]
     with pytest.raises(ApplicationError, match="signed off at every level"):
         services.sign(scope=scopes["officer"], task=task, level="subdistrict")

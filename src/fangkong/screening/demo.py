@@ -62,16 +62,16 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
         households = list(
             Household.objects.filter(compound_id=task.compound_id, is_active=True).order_by("pk")
         )
-        # The last compound stays half done, for the grid worker to finish.
-        share = 0.5 if index == len(tasks) - 1 and index > 0 else 1.0
+        # The last compound stays half done, for the grid worker to finish; with three
+        # or more, the first is signed at every level and the second by the screener.
+        last = index == len(tasks) - 1
+        share = 0.5 if last else 1.0
         for household in households[: int(len(households) * share)]:
             _record(scope, task, household, rng, today)
             recorded += 1
-        if index == 0 and share == 1.0:
-            for level in ("screener", "community", "subdistrict"):
+        if not last and len(tasks) >= 3 and index in (0, 1):
+            for level in ("screener", "community", "subdistrict")[: 3 if index == 0 else 1]:
                 services.sign(scope=scope, task=task, level=level, note="演示")
-        elif index == 1 and share == 1.0:
-            services.sign(scope=scope, task=task, level="screener", note="演示")
     say(f"Screening: round {screening_round.name!r}, {recorded} households recorded.")
 
 

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.models import User
 from fangkong.core import audit, regions
 from fangkong.core.codes import Level, level_of
 from fangkong.core.errors import ApplicationError, FieldError, NotFound, PermissionDenied
@@ -247,7 +248,7 @@ def record_household(
             version=(previous.version + 1) if previous else 1,
             correction_reason=correction_reason.strip()[:200],
             recorded_by_id=scope.actor_id,
-            recorded_by_name=scope.actor_name,
+            recorded_by_name=_signature(scope),
             recorded_at=now,
         )
         Task.objects.filter(pk=locked.pk).update(
@@ -382,6 +383,16 @@ def unexplained(task: Task) -> int:
     )
 
 
+def _signature(scope: Scope) -> str:
+    """The name a signature carries: the account's full name (the username without one)."""
+    full_name = (
+        User.objects.filter(pk=scope.actor_id).values_list("full_name", flat=True).first()
+        if scope.actor_id
+        else None
+    )
+    return full_name or scope.actor_name
+
+
 def sign(*, scope: Scope, task: Task, level: str, note: str = "") -> SignOff:
     """One signature, in order: screener, community, subdistrict. The screener signs only
     when every household has a record (not at home: with an explanation)."""
@@ -419,7 +430,7 @@ def sign(*, scope: Scope, task: Task, level: str, note: str = "") -> SignOff:
             task=locked,
             level=level,
             signed_by_id=scope.actor_id,
-            signed_by_name=scope.actor_name,
+            signed_by_name=_signature(scope),
             signed_at=timezone.now(),
             note=note.strip()[:200],
         )
