@@ -6,14 +6,17 @@
 #   bench/run.sh import     only those whose command line contains "import"
 #
 # Each benchmark prints one JSON line; the lines are also appended to
-# build/bench/results.jsonl. Environment: BENCH_PERSONS (1000000).
+# build/bench/results.jsonl. Environment: BENCH_PERSONS (1000000, the import's ledger),
+# BENCH_DISTRICT_PERSONS (2000000: the demo district the screening benchmark loads).
 #
 # To add a benchmark, add its `fangkong` command line to BENCHES.
 set -uo pipefail
 
 PERSONS="${BENCH_PERSONS:-1000000}"
+DISTRICT_PERSONS="${BENCH_DISTRICT_PERSONS:-2000000}"
 BENCHES=(
     "bench import --persons $PERSONS"
+    "bench screening-rounds --persons $DISTRICT_PERSONS"
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
