@@ -32,37 +32,43 @@ def _names(codes: set[str]) -> dict[str, str]:
 
 
 def _finding_columns(revealed: bool) -> list[Column]:
-    c = "ledger column"
     return [
-        Column("no", pgettext(c, "No."), 6, "text"),
-        Column("subdistrict", pgettext(c, "Subdistrict"), 12, "text"),
-        Column("community", pgettext(c, "Community"), 12, "text"),
-        Column("compound", pgettext(c, "Compound"), 14, "text"),
-        Column("building", pgettext(c, "Building"), 8, "text"),
-        Column("unit", pgettext(c, "Unit"), 8, "text"),
-        Column("room", pgettext(c, "Room"), 8, "text"),
-        Column("name", pgettext(c, "Name"), 10, "text"),
-        Column("sex", pgettext(c, "Sex"), 6, "text"),
+        Column("no", pgettext("ledger column", "No."), 6, "text"),
+        Column("subdistrict", pgettext("ledger column", "Subdistrict"), 12, "text"),
+        Column("community", pgettext("ledger column", "Community"), 12, "text"),
+        Column("compound", pgettext("ledger column", "Compound"), 14, "text"),
+        Column("building", pgettext("ledger column", "Building"), 8, "text"),
+        Column("unit", pgettext("ledger column", "Unit"), 8, "text"),
+        Column("room", pgettext("ledger column", "Room"), 8, "text"),
+        Column("name", pgettext("ledger column", "Name"), 10, "text"),
+        Column("sex", pgettext("ledger column", "Sex"), 6, "text"),
         Column(
             "id_number",
-            pgettext(c, "Identity number") if revealed else pgettext(c, "Identity number (masked)"),
+            pgettext("ledger column", "Identity number")
+            if revealed
+            else pgettext("ledger column", "Identity number (masked)"),
             22,
             "text",
         ),
         Column(
-            "phone", pgettext(c, "Phone") if revealed else pgettext(c, "Phone (masked)"), 16, "text"
+            "phone",
+            pgettext("ledger column", "Phone")
+            if revealed
+            else pgettext("ledger column", "Phone (masked)"),
+            16,
+            "text",
         ),
-        Column("category", pgettext(c, "Person category"), 14, "text"),
-        Column("origin", pgettext(c, "Came from"), 20, "text"),
-        Column("arrived_on", pgettext(c, "Arrival date"), 12, "date"),
-        Column("travel", pgettext(c, "Means of travel"), 10, "text"),
-        Column("number", pgettext(c, "Train or flight number"), 12, "text"),
-        Column("companions", pgettext(c, "Companions"), 16, "text"),
-        Column("symptoms", pgettext(c, "Symptoms"), 12, "text"),
-        Column("temperature", pgettext(c, "Temperature"), 8, "text"),
-        Column("channel", pgettext(c, "How screened"), 10, "text"),
-        Column("screener", pgettext(c, "Screened by"), 10, "text"),
-        Column("screened_at", pgettext(c, "Screened at"), 16, "text"),
+        Column("category", pgettext("ledger column", "Person category"), 14, "text"),
+        Column("origin", pgettext("ledger column", "Came from"), 20, "text"),
+        Column("arrived_on", pgettext("ledger column", "Arrival date"), 12, "date"),
+        Column("travel", pgettext("ledger column", "Means of travel"), 10, "text"),
+        Column("number", pgettext("ledger column", "Train or flight number"), 12, "text"),
+        Column("companions", pgettext("ledger column", "Companions"), 16, "text"),
+        Column("symptoms", pgettext("ledger column", "Symptoms"), 12, "text"),
+        Column("temperature", pgettext("ledger column", "Temperature"), 8, "text"),
+        Column("channel", pgettext("ledger column", "How screened"), 10, "text"),
+        Column("screener", pgettext("ledger column", "Screened by"), 10, "text"),
+        Column("screened_at", pgettext("ledger column", "Screened at"), 16, "text"),
     ]
 
 
@@ -108,15 +114,14 @@ def _finding_rows(scope: Scope, params: dict[str, Any], revealed: bool) -> Itera
 
 
 def _unreached_columns(revealed: bool) -> list[Column]:
-    c = "ledger column"
     return [
-        Column("community", pgettext(c, "Community"), 12, "text"),
-        Column("compound", pgettext(c, "Compound"), 14, "text"),
-        Column("building", pgettext(c, "Building"), 8, "text"),
-        Column("unit", pgettext(c, "Unit"), 8, "text"),
-        Column("room", pgettext(c, "Room"), 8, "text"),
-        Column("status", pgettext(c, "Status"), 12, "text"),
-        Column("explanation", pgettext(c, "Explanation"), 24, "text"),
+        Column("community", pgettext("ledger column", "Community"), 12, "text"),
+        Column("compound", pgettext("ledger column", "Compound"), 14, "text"),
+        Column("building", pgettext("ledger column", "Building"), 8, "text"),
+        Column("unit", pgettext("ledger column", "Unit"), 8, "text"),
+        Column("room", pgettext("ledger column", "Room"), 8, "text"),
+        Column("status", pgettext("ledger column", "Status"), 12, "text"),
+        Column("explanation", pgettext("ledger column", "Explanation"), 24, "text"),
     ]
 
 
