@@ -391,3 +391,29 @@ def test_the_days_counts_for_the_daily_report(world: Any, scopes: Any) -> None:
         scope=scopes["officer"], code=SUBDISTRICT, day=TODAY - dt.timedelta(days=1)
     )
     assert yesterday["households_screened_today"] == 0
+
+
+def test_last_screened_tells_push_lists_who_was_seen(world: Any, scopes: Any) -> None:
+    mine, other, _empty = world
+    task = _task(_open(scopes))
+    services.record_household(
+        scope=scopes["worker"],
+        task=task,
+        household=mine.household,
+        outcome="reached",
+        people=[
+            PersonFound(
+                person_id=mine.person.pk, category="c1", origin_code="420102", arrived_on=TODAY
+            ),
+            PersonFound(person_id=mine.housemate.pk, present=False),
+        ],
+    )
+    seen = selectors.last_screened(person_ids=[mine.person.pk, mine.housemate.pk, other.person.pk])
+    assert list(seen) == [mine.person.pk]
+    last = seen[mine.person.pk]
+    assert (last.round_name, last.category, last.origin_name, last.arrived_on) == (
+        "第二轮拉网式排查",
+        "湖北来郑人员",
+        "湖北省武汉市江岸区",
+        TODAY,
+    )

@@ -346,3 +346,39 @@ def person_findings(*, person: Person) -> QuerySet[Finding]:
         .select_related("record", "record__task__round")
         .order_by("record__recorded_at")
     )
+
+
+@dataclass(frozen=True)
+class LastScreened:
+    at: dt.datetime
+    round_name: str
+    category: str
+    origin_name: str
+    arrived_on: dt.date | None
+
+
+def last_screened(*, person_ids: list[int]) -> dict[int, LastScreened]:
+    """When each person was last found at home by a screening round (current records
+    only): for push lists, so that a person already seen is not called again for the
+    same trip. Two queries, whatever the number of people."""
+    latest: dict[int, LastScreened] = {}
+    rows = (
+        Finding.objects.filter(person_id__in=person_ids, present=True, record__is_current=True)
+        .select_related("record", "record__task__round")
+        .order_by("person_id", "record__recorded_at")
+    )
+    labels = {
+        (c.round_id, c.code): c.label
+        for c in Category.objects.filter(
+            round_id__in=rows.values("record__task__round_id").distinct()
+        )
+    }
+    for f in rows:
+        latest[f.person_id] = LastScreened(
+            at=f.record.recorded_at,
+            round_name=f.record.task.round.name,
+            category=labels.get((f.record.task.round_id, f.category), ""),
+            origin_name=f.origin_name,
+            arrived_on=f.arrived_on,
+        )
+    return latest
