@@ -125,6 +125,13 @@ class Household(Place):
                 nulls_distinct=False,
             ),
         ]
+        indexes = [
+            models.Index(
+                fields=["jurisdiction_code"],
+                condition=models.Q(is_active=True),
+                name="household_active_scope",
+            ),
+        ]
 
 
 class Person(models.Model):
@@ -242,6 +249,12 @@ class Person(models.Model):
             models.Index(fields=["phone", "jurisdiction_code"], name="person_phone"),
             models.Index(fields=["jurisdiction_code", "id"], name="person_scope_id"),
             models.Index(fields=["community_code"], name="person_community"),
+            # Counts per jurisdiction (the tree) from the index alone.
+            models.Index(
+                fields=["jurisdiction_code"],
+                condition=models.Q(status="active"),
+                name="person_active_scope",
+            ),
         ]
 
     def __str__(self) -> str:

