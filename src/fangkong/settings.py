@@ -217,6 +217,19 @@ FANGKONG_EXPORT_INLINE_ROWS = int(os.environ.get("FANGKONG_EXPORT_INLINE_ROWS", 
 FANGKONG_TOTP_REQUIRED_LEVELS = {"district"}
 FANGKONG_DEMO_PASSWORD = os.environ.get("FANGKONG_DEMO_PASSWORD", "fangkong-demo")
 
+# --- Arrival self-reports: the public page (docs/adr/0010-public-page-protection.md) ---
+# Submissions allowed per client address and per identity number, "count/seconds",
+# several limits separated by commas. Counted in the database, across all processes.
+FANGKONG_ARRIVAL_LIMIT_PER_ADDRESS = os.environ.get(
+    "FANGKONG_ARRIVAL_LIMIT_PER_ADDRESS", "30/600,300/86400"
+)
+FANGKONG_ARRIVAL_LIMIT_PER_ID = os.environ.get("FANGKONG_ARRIVAL_LIMIT_PER_ID", "5/3600,20/86400")
+# Seconds the form must have been open before it is sent (scripts send it at once).
+FANGKONG_ARRIVAL_MIN_FILL_SECONDS = int(os.environ.get("FANGKONG_ARRIVAL_MIN_FILL_SECONDS", "3"))
+# Reverse proxies in front of the server that append the client to X-Forwarded-For
+# (nginx with $proxy_add_x_forwarded_for: 1). 0: the client is REMOTE_ADDR.
+FANGKONG_TRUSTED_PROXIES = int(os.environ.get("FANGKONG_TRUSTED_PROXIES", "0"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -35,7 +35,7 @@ def _token_of(user: User) -> int:
 
 
 ROUTES: list[Route] = [
-    Route("home", is_object=False, without_perm=None, ok=frozenset({302})),
+    Route("home", is_object=False, without_perm=None),
     Route("registry:tree", is_object=False, without_perm="no_role_user", ok=frozenset({302})),
     Route(
         "registry:jurisdiction", kwargs=lambda w: {"code": COMMUNITY}, without_perm="no_role_user"

@@ -138,3 +138,41 @@ class Job(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class StaffNotice(models.Model):
+    """A notice for the staff of a jurisdiction and everyone below it ("the risk areas
+    changed", later "the daily report is due"), shown on their home page.
+
+    Addressed by code: a notice for 410106 reaches every account of the district, one for
+    410106001001 only that community's. Written by a module's service inside the
+    transaction of the change it announces (`core.notices.notify_staff`); the change
+    itself is what the audit log records.
+    """
+
+    jurisdiction_code = models.CharField(max_length=15, db_index=True)
+    source = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ScopedManager["StaffNotice"]()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["jurisdiction_code", "-created_at"], name="notice_code_recent"),
+        ]
+        verbose_name = _("notice for staff")
+        verbose_name_plural = _("notices for staff")
+
+    def __str__(self) -> str:
+        return self.title

@@ -15,13 +15,18 @@ from django.views.decorators.http import require_GET
 from . import audit
 from .exports import exports_dir
 from .models import Job
+from .notices import notices_for
 from .selectors import AuditFilters, audit_actions, audit_list, job_get
 from .web import paginate, public, query_string, scope_of, scoped
+
+HOME_NOTICES = 10
 
 
 @scoped
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("registry:tree")
+    """The start page: the latest notices for the account's jurisdiction and the menu."""
+    notices = notices_for(scope=scope_of(request), limit=HOME_NOTICES)
+    return render(request, "core/home.html", {"notices": notices})
 
 
 @public

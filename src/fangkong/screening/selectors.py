@@ -40,6 +40,20 @@ def round_get(*, scope: Scope, pk: int) -> ScreeningRound:
     return get_or_404(rounds(scope=scope), pk=pk)
 
 
+def subdistricts(*, scope: Scope) -> list[tuple[str, str]]:
+    """The subdistricts a round can cover, as (code, name)."""
+    return [
+        (j.code, j.name)
+        for j in Jurisdiction.objects.within(scope)
+        .filter(level=Level.SUBDISTRICT, is_active=True)
+        .order_by("code")
+    ]
+
+
+def node(*, scope: Scope, code: str) -> Jurisdiction:
+    return get_or_404(Jurisdiction.objects.within(scope), code=code)
+
+
 def categories(*, screening_round: ScreeningRound) -> list[Category]:
     return list(screening_round.categories.all())
 

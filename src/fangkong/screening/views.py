@@ -20,7 +20,6 @@ from fangkong.core import exports, regions
 from fangkong.core.codes import Level, level_of
 from fangkong.core.errors import ApplicationError, FieldError
 from fangkong.core.identifiers import IdentifierError, parse_date
-from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm
 from fangkong.core.web import paginate, scope_of, scoped
 
@@ -52,12 +51,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
 def round_new(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request)
     scope.require(Perm.SCREENING_MANAGE)
-    subdistricts = [
-        (j.code, j.name)
-        for j in Jurisdiction.objects.within(scope)
-        .filter(level=Level.SUBDISTRICT, is_active=True)
-        .order_by("code")
-    ]
+    subdistricts = selectors.subdistricts(scope=scope)
     form = RoundForm(request.POST or None, subdistricts=subdistricts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -144,7 +138,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "round": screening_round,
             "at": at,
-            "node": Jurisdiction.objects.get(code=at),
+            "node": selectors.node(scope=scope, code=at),
             "parent_code": _parent(scope.code, at),
             "total": total,
             "children": children,
@@ -186,7 +180,7 @@ def unreached(request: HttpRequest, pk: int) -> HttpResponse:
             "round": screening_round,
             "at": at,
             "page": page,
-            "node": Jurisdiction.objects.get(code=at),
+            "node": selectors.node(scope=scope, code=at),
         },
     )
 
