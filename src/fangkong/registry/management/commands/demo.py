@@ -41,6 +41,11 @@ class Command(BaseCommand):
             default=DEFAULT_DISTRICT,
             help=f"6-digit Henan district code (default {DEFAULT_DISTRICT})",
         )
+        parser.add_argument(
+            "--registry-only",
+            action="store_true",
+            help="load people and places only, not the other modules' parts",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["persons"] < 1:
@@ -63,6 +68,8 @@ class Command(BaseCommand):
             self.stdout.write(f"The demo district {result.district} already has people.")
         else:
             self._report(result)
+        if options["registry_only"]:
+            return
         for config in apps.get_app_configs():
             try:
                 module = importlib.import_module(f"{config.name}.demo")
