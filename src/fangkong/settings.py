@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "fangkong.screening",
     "fangkong.pushlists",
     "fangkong.arrivals",
+    "fangkong.control",
+    "fangkong.support",
+    "fangkong.residents",
     "huey.contrib.djhuey",
 ]
 

@@ -14,6 +14,9 @@ urlpatterns = [
     path("screening/", include("fangkong.screening.urls")),
     path("pushlists/", include("fangkong.pushlists.urls")),
     path("arrivals/", include("fangkong.arrivals.urls")),
+    path("control/", include("fangkong.control.urls")),
+    path("support/", include("fangkong.support.urls")),
+    path("me/", include("fangkong.residents.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -36,11 +36,27 @@ _READ = frozenset(
         P.RISK_AREA_VIEW,
         P.VERIFICATION_VIEW,
         P.ARRIVAL_VIEW,
+        P.CONTROL_VIEW,
+        P.SUPPORT_VIEW,
     }
 )
 _WORK = _READ | {P.PLACE_MANAGE, P.PERSON_EDIT, P.PERSON_REVEAL, P.PERSON_IMPORT, P.EXPORT}
-# Field work: door to door, checks on the ground, arrivals; signing what one did.
-_FIELD = frozenset({P.SCREENING_RECORD, P.SCREENING_SIGN, P.VERIFICATION_RECORD, P.ARRIVAL_VERIFY})
+# Field work: door to door, checks on the ground, arrivals, proposing control orders,
+# daily follow-ups, alerts and help requests; signing what one did.
+_FIELD = frozenset(
+    {
+        P.SCREENING_RECORD,
+        P.SCREENING_SIGN,
+        P.VERIFICATION_RECORD,
+        P.ARRIVAL_VERIFY,
+        P.CONTROL_PROPOSE,
+        P.FOLLOWUP_RECORD,
+        P.ALERT_HANDLE,
+        P.SUPPORT_HANDLE,
+    }
+)
+# What only an officer above the community decides (a second person's approval).
+_OFFICER = frozenset({P.CONTROL_APPROVE, P.SITE_MANAGE, P.ZONE_MANAGE, P.CARE_TEAM_MANAGE})
 
 ROLES: dict[str, RoleSpec] = {
     spec.code: spec
@@ -61,7 +77,10 @@ ROLES: dict[str, RoleSpec] = {
             "subdistrict_officer",
             _("Subdistrict officer"),
             frozenset({Level.SUBDISTRICT}),
-            _WORK | _FIELD | {P.PERSON_TRANSFER, P.USER_VIEW, P.USER_MANAGE, P.VERIFICATION_ROUTE},
+            _WORK
+            | _FIELD
+            | _OFFICER
+            | {P.PERSON_TRANSFER, P.USER_VIEW, P.USER_MANAGE, P.VERIFICATION_ROUTE},
         ),
         RoleSpec(
             "subdistrict_viewer",
@@ -73,7 +92,7 @@ ROLES: dict[str, RoleSpec] = {
             "community_worker",
             _("Community worker"),
             frozenset({Level.COMMUNITY}),
-            _WORK | _FIELD | {P.USER_VIEW},
+            _WORK | _FIELD | {P.USER_VIEW, P.CARE_TEAM_MANAGE},
         ),
         RoleSpec(
             "community_viewer",

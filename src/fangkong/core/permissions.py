@@ -36,6 +36,19 @@ class Perm(StrEnum):
     # Arrival self-reports (报备)
     ARRIVAL_VIEW = "arrival.view"
     ARRIVAL_VERIFY = "arrival.verify"
+    # Control (管控): orders, policies, sites, care teams, follow-ups, alerts, zones
+    CONTROL_VIEW = "control.view"
+    CONTROL_PROPOSE = "control.propose"
+    CONTROL_APPROVE = "control.approve"  # approve, reject, release, extend, end, hand over
+    POLICY_MANAGE = "control.policy"
+    SITE_MANAGE = "control.site"  # sites, rooms, check-in, transfer, check-out
+    CARE_TEAM_MANAGE = "control.careteam"  # care teams, assignments, door sensors
+    FOLLOWUP_RECORD = "control.followup"  # daily follow-ups, door seals, tests at the door
+    ALERT_HANDLE = "control.alert"
+    ZONE_MANAGE = "control.zone"
+    # Residents' requests for help (代购、送药、就医)
+    SUPPORT_VIEW = "support.view"
+    SUPPORT_HANDLE = "support.handle"
     # Data leaving the system
     EXPORT = "data.export"
     # Accounts and oversight
