@@ -231,6 +231,12 @@ FANGKONG_ARRIVAL_LIMIT_PER_ID = os.environ.get("FANGKONG_ARRIVAL_LIMIT_PER_ID", 
 FANGKONG_ARRIVAL_MIN_FILL_SECONDS = int(os.environ.get("FANGKONG_ARRIVAL_MIN_FILL_SECONDS", "3"))
 # Reverse proxies in front of the server that append the client to X-Forwarded-For
 # (nginx with $proxy_add_x_forwarded_for: 1). 0: the client is REMOTE_ADDR.
+# Text messages to residents (core/sms.py): "console" writes <var>/sms/outbox.jsonl,
+# "http" posts to a gateway (docs/operations.md, SMS).
+FANGKONG_SMS_BACKEND = os.environ.get("FANGKONG_SMS_BACKEND", "console")
+FANGKONG_SMS_HTTP_URL = os.environ.get("FANGKONG_SMS_HTTP_URL", "")
+FANGKONG_SMS_HTTP_TOKEN = os.environ.get("FANGKONG_SMS_HTTP_TOKEN", "")
+FANGKONG_SMS_HTTP_TIMEOUT = float(os.environ.get("FANGKONG_SMS_HTTP_TIMEOUT", "10"))
 FANGKONG_TRUSTED_PROXIES = int(os.environ.get("FANGKONG_TRUSTED_PROXIES", "0"))
 
 LOGGING = {
