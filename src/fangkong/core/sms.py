@@ -132,7 +132,7 @@ def backend() -> Backend:
     name = getattr(settings, "FANGKONG_SMS_BACKEND", "console")
     path = BACKENDS.get(name, name)
     backend_class = import_string(path)
-    return backend_class()  # type: ignore[no-any-return]
+    return backend_class()
 
 
 def send_sms(phone: str, text: str, *, purpose: str) -> SmsResult:
