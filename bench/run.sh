@@ -8,7 +8,8 @@
 # Each benchmark prints one JSON line; the lines are also appended to
 # build/bench/results.jsonl. Environment: BENCH_PERSONS (1000000, the import's ledger),
 # BENCH_DISTRICT_PERSONS (2000000: the demo district the screening benchmark loads),
-# BENCH_PUSH_ENTRIES (100000: the pushed list it matches against that district).
+# BENCH_PUSH_ENTRIES (100000: the pushed list it matches against that district),
+# BENCH_CONTROL_ORDERS (100000: active control orders in that district).
 #
 # To add a benchmark, add its `fangkong` command line to BENCHES.
 set -uo pipefail
@@ -16,9 +17,11 @@ set -uo pipefail
 PERSONS="${BENCH_PERSONS:-1000000}"
 DISTRICT_PERSONS="${BENCH_DISTRICT_PERSONS:-2000000}"
 PUSH_ENTRIES="${BENCH_PUSH_ENTRIES:-100000}"
+CONTROL_ORDERS="${BENCH_CONTROL_ORDERS:-100000}"
 BENCHES=(
     "bench import --persons $PERSONS"
     "bench screening --persons $DISTRICT_PERSONS --entries $PUSH_ENTRIES"
+    "bench control --orders $CONTROL_ORDERS --persons $DISTRICT_PERSONS"
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -231,6 +231,25 @@ FANGKONG_ARRIVAL_LIMIT_PER_ID = os.environ.get("FANGKONG_ARRIVAL_LIMIT_PER_ID", 
 FANGKONG_ARRIVAL_MIN_FILL_SECONDS = int(os.environ.get("FANGKONG_ARRIVAL_MIN_FILL_SECONDS", "3"))
 # Reverse proxies in front of the server that append the client to X-Forwarded-For
 # (nginx with $proxy_add_x_forwarded_for: 1). 0: the client is REMOTE_ADDR.
+# Control: daily follow-ups and alerts (docs/operations.md, Fangkong).
+FANGKONG_FOLLOWUP_SLOTS = int(os.environ.get("FANGKONG_FOLLOWUP_SLOTS", "2"))
+FANGKONG_FOLLOWUP_DUE_HOURS = os.environ.get("FANGKONG_FOLLOWUP_DUE_HOURS", "12,18")
+FANGKONG_FEVER_THRESHOLD = float(os.environ.get("FANGKONG_FEVER_THRESHOLD", "37.3"))
+FANGKONG_ALERT_ESCALATE_MINUTES = int(os.environ.get("FANGKONG_ALERT_ESCALATE_MINUTES", "60"))
+# Whom to call, on a control order's notice when no care team is assigned: the longest
+# code that prefixes the order's jurisdiction wins; else the hotline.
+FANGKONG_CONTROL_PHONES: dict[str, str] = {}
+FANGKONG_CONTROL_HOTLINE = os.environ.get("FANGKONG_CONTROL_HOTLINE", "12345")
+# The resident's sign-in by one-time code: "count/seconds" windows (ADR 0017).
+FANGKONG_RESIDENT_CODE_LIMIT_PER_PHONE = os.environ.get(
+    "FANGKONG_RESIDENT_CODE_LIMIT_PER_PHONE", "3/900,10/86400"
+)
+FANGKONG_RESIDENT_CODE_LIMIT_PER_ADDRESS = os.environ.get(
+    "FANGKONG_RESIDENT_CODE_LIMIT_PER_ADDRESS", "20/600,200/86400"
+)
+FANGKONG_RESIDENT_CHECK_LIMIT_PER_ADDRESS = os.environ.get(
+    "FANGKONG_RESIDENT_CHECK_LIMIT_PER_ADDRESS", "30/600,300/86400"
+)
 # Text messages to residents (core/sms.py): "console" writes <var>/sms/outbox.jsonl,
 # "http" posts to a gateway (docs/operations.md, SMS).
 FANGKONG_SMS_BACKEND = os.environ.get("FANGKONG_SMS_BACKEND", "console")

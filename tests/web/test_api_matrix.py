@@ -31,11 +31,16 @@ API_ROUTES = [
     ApiRoute("GET", "/jurisdictions/{code}", lambda s: f"/api/v1/jurisdictions/{COMMUNITY}"),
 ]
 API_PUBLIC = {("POST", "/auth/token")}
-# Each module's operations (tests/web/matrix_<module>.py: API_ROUTES, API_PUBLIC, and
-# extend_api(mine, other, scope) putting its objects into mine.extra / other.extra).
+# Operations that devices call with their own tokens (a door sensor), never a staff
+# account: each module tests them in its own tests (staff tokens get 401 there).
+API_DEVICE: set[tuple[str, str]] = set()
+# Each module's operations (tests/web/matrix_<module>.py: API_ROUTES, API_PUBLIC,
+# DEVICE_API_ROUTES, and extend_api(mine, other, scope) putting its objects into
+# mine.extra / other.extra).
 for _plugin in plugins():
     API_ROUTES += getattr(_plugin, "API_ROUTES", [])
     API_PUBLIC |= getattr(_plugin, "API_PUBLIC", set())
+    API_DEVICE |= getattr(_plugin, "DEVICE_API_ROUTES", set())
 
 USERS = {
     "allowed": ("community_worker", COMMUNITY),

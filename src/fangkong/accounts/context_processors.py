@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from fangkong.core.navigation import items_for
+from fangkong.core.navigation import entries_for
 from fangkong.core.permissions import Perm
 
 
@@ -14,5 +14,5 @@ def scope(request: HttpRequest) -> dict[str, Any]:
     return {
         "scope": current,
         "perms": {p.name: (p.value in perms) for p in Perm},
-        "nav_items": items_for(perms),
+        "nav_items": entries_for(perms),
     }

@@ -21,7 +21,14 @@ class ArrivalsConfig(AppConfig):
         from .timeline import arrival_events
 
         nav_register(
-            NavItem("arrivals:queue", _("Arrival reports"), "airplane", Perm.ARRIVAL_VIEW, 45)
+            NavItem(
+                "arrivals:queue",
+                _("Arrival reports"),
+                "airplane",
+                Perm.ARRIVAL_VIEW,
+                45,
+                group="field",
+            )
         )
         registry_timeline.register("arrivals", arrival_events, label=_("Arrival reports"))
         registry_timeline.SOURCES.setdefault("arrival", _("registered from an arrival report"))

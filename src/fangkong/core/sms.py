@@ -89,6 +89,17 @@ class ConsoleBackend:
         return ""
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A gateway that redirects has not taken the message: urllib would follow a 30x
+    to a POST with a GET without the body and report success."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 class HttpBackend:
     name = "http"
 
@@ -115,7 +126,7 @@ class HttpBackend:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _opener.open(request, timeout=self.timeout) as response:
                 raw = response.read(65536)
         except urllib.error.HTTPError as exc:
             raise SmsError(f"the gateway answered {exc.code}") from exc

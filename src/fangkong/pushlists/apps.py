@@ -21,10 +21,24 @@ class PushlistsConfig(AppConfig):
 
         register(
             NavItem(
-                "pushlists:tasks", _("Checks on the ground"), "geo-alt", Perm.VERIFICATION_VIEW, 40
+                "pushlists:tasks",
+                _("Checks on the ground"),
+                "geo-alt",
+                Perm.VERIFICATION_VIEW,
+                40,
+                group="field",
             )
         )
-        register(NavItem("pushlists:lists", _("Push lists"), "card-list", Perm.PUSHLIST_MANAGE, 41))
+        register(
+            NavItem(
+                "pushlists:lists",
+                _("Push lists"),
+                "card-list",
+                Perm.PUSHLIST_MANAGE,
+                41,
+                group="field",
+            )
+        )
         register(
             NavItem(
                 "pushlists:supervision",
@@ -32,6 +46,7 @@ class PushlistsConfig(AppConfig):
                 "alarm",
                 Perm.VERIFICATION_VIEW,
                 42,
+                group="field",
             )
         )
         registry_timeline.register("pushlists", pushlist_events, label=_("Push lists"))

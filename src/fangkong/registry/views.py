@@ -23,6 +23,7 @@ from fangkong.core.permissions import Perm
 from fangkong.core.web import paginate, query_string, scope_of, scoped
 
 from . import ledger_jobs, selectors, services
+from .actions import actions_for
 from .forms import (
     CompoundForm,
     ExportForm,
@@ -406,6 +407,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "housemates": selectors.housemates(scope=scope, person=person),
             "residences": selectors.residence_history(scope=scope, person=person),
             "timeline": events_for(scope=scope, person=person),
+            "actions": actions_for(scope=scope, person=person),
             "reveal_form": RevealForm(),
             "move_form": PersonMoveForm(),
             "status_form": PersonStatusForm(initial={"status": person.status}),

@@ -16,6 +16,11 @@ class RiskareasConfig(AppConfig):
 
         register(
             NavItem(
-                "riskareas:list", _("Risk areas"), "exclamation-triangle", Perm.RISK_AREA_VIEW, 50
+                "riskareas:list",
+                _("Risk areas"),
+                "exclamation-triangle",
+                Perm.RISK_AREA_VIEW,
+                50,
+                group="field",
             )
         )

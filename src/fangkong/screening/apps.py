@@ -17,7 +17,14 @@ class ScreeningConfig(AppConfig):
 
         registry_timeline.register("screening", screening_events, label=_("Screening"))
         register(
-            NavItem("screening:my_tasks", _("Door to door"), "door-open", Perm.SCREENING_RECORD, 40)
+            NavItem(
+                "screening:my_tasks",
+                _("Door to door"),
+                "door-open",
+                Perm.SCREENING_RECORD,
+                40,
+                group="field",
+            )
         )
         register(
             NavItem(
@@ -26,5 +33,6 @@ class ScreeningConfig(AppConfig):
                 "clipboard-check",
                 Perm.SCREENING_VIEW,
                 41,
+                group="field",
             )
         )
