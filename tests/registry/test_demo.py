@@ -38,6 +38,7 @@ EXPECTED_ACCOUNTS = {
     "community_viewer": ("community_viewer", "410106001001"),
     "grid_worker": ("grid_worker", "410106001001001"),
     "data_entry": ("data_entry", "410106001001"),
+    "care_member": ("care_member", "410106001001"),
 }
 ALL_MODELS: list[type[models.Model]] = [
     Jurisdiction,

@@ -106,6 +106,25 @@ ROLES: dict[str, RoleSpec] = {
             frozenset({Level.GRID, Level.COMMUNITY}),
             _READ | _FIELD | {P.PERSON_EDIT, P.PERSON_REVEAL, P.EXPORT},
         ),
+        # 五包一 members without other duties here (the police officer, the village
+        # doctor of a care team): the day's follow-ups and alerts of their team, nothing
+        # to reveal or export.
+        RoleSpec(
+            "care_member",
+            _("Care team member"),
+            frozenset({Level.GRID, Level.COMMUNITY}),
+            frozenset(
+                {
+                    P.PLACE_VIEW,
+                    P.PERSON_VIEW,
+                    P.CONTROL_VIEW,
+                    P.FOLLOWUP_RECORD,
+                    P.ALERT_HANDLE,
+                    P.SUPPORT_VIEW,
+                }
+            ),
+            can_export=False,
+        ),
         RoleSpec(
             "data_entry",
             _("Data entry"),

@@ -91,6 +91,7 @@ def _teams(system: Scope, rng: random.Random) -> dict[str, CareTeam]:
         )
     )
     linked = User.objects.filter(username="grid_worker", is_active=True).first()
+    doctor = User.objects.filter(username="care_member", is_active=True).first()
     teams: dict[str, CareTeam] = {}
     for n, code in enumerate(c for c in communities if c in names):
         team = services.team_create(
@@ -107,6 +108,8 @@ def _teams(system: Scope, rng: random.Random) -> dict[str, CareTeam]:
                 and linked.jurisdiction_code.startswith(code)
             ):
                 user = linked
+            if role == "doctor" and doctor is not None and doctor.jurisdiction_code == code:
+                user = doctor  # the demo's care-team member account
             services.member_add(
                 scope=system,
                 team=team,

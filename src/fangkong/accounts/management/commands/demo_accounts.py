@@ -49,6 +49,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("community_viewer", "community_viewer", "community", "陈红梅"),
     DemoAccount("grid_worker", "grid_worker", "grid", "杨磊"),
     DemoAccount("data_entry", "data_entry", "community", "孙佳怡"),
+    DemoAccount("care_member", "care_member", "community", "周玉兰"),
 )
 
 
