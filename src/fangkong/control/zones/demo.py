@@ -24,14 +24,24 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
     if ControlZone.objects.within(system).filter(reason__startswith=MARK).exists():
         say("Control zones: the demo zones are there already.")
         return
-    community = demo_places(district).get("community", district)
+    places = demo_places(district)
+    community = places.get("community", district)
+    # The demo community's compounds first; a small community borrows its neighbours'.
     compounds = list(
         Compound.objects.within(system)
         .filter(community_code=community, is_active=True)
         .order_by("id")[:3]
     )
     if len(compounds) < 3:
-        say("Control zones: the demo community has too few compounds; no demo zones.")
+        compounds += list(
+            Compound.objects.within(system)
+            .within_code(places.get("subdistrict", district))
+            .filter(is_active=True)
+            .exclude(community_code=community)
+            .order_by("community_code", "id")[: 3 - len(compounds)]
+        )
+    if len(compounds) < 3:
+        say("Control zones: the district has too few compounds; no demo zones.")
         return
     today = timezone.localdate()
     buildings = list(
