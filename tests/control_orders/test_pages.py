@@ -99,6 +99,9 @@ def test_the_printed_notice(control: Control) -> None:
         "@page { size: A4",
     ):
         assert text in body
+    # A manual order says its reason, not "because of Manual, with a written reason".
+    assert f"Because {order.reason} ({order.trigger_date:%Y-%m-%d})" in body
+    assert "Because of" not in body
     # Not yet approved: no notice.
     proposal = manual(control, person=control.li)
     assert (
