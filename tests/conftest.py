@@ -126,3 +126,20 @@ def _fast_settings(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Any:
+    """A request in English (a test client's language cookie) leaves English active in
+    the thread; every test starts from the default language, whatever ran before."""
+    from django.utils import translation
+
+    translation.activate(settings_language())
+    yield
+    translation.activate(settings_language())
+
+
+def settings_language() -> str:
+    from django.conf import settings as django_settings
+
+    return str(django_settings.LANGUAGE_CODE)

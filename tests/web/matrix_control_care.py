@@ -199,3 +199,9 @@ ROUTES: list[Route] = [
     ),
     Route("control:care_public_list", kwargs=lambda w: {"pk": _c(w).compound.pk}, **_VIEW),
 ]
+
+PUBLIC = {
+    "control:care_self_report": "the resident's own daily health report: a resident session "
+    "(one-time code to the phone), only the person's own slots and their household's, "
+    "anything else 404 (tests/control_care/test_self_report.py)",
+}

@@ -90,3 +90,13 @@ class FollowUpForm(forms.Form):
         ]
         if not self.is_bound:
             self.initial.setdefault("services", list(rules.SERVICE_CODES))
+
+
+class SelfReportForm(forms.Form):
+    """The resident's report on the status page: temperature and symptoms only. The
+    service checks the values (its messages are the resident's)."""
+
+    temperature = forms.CharField(label=_("Temperature (°C)"), max_length=8, required=False)
+    symptoms = forms.MultipleChoiceField(
+        label=_("Symptoms"), choices=rules.SYMPTOMS, required=False
+    )

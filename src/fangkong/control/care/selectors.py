@@ -375,7 +375,7 @@ def person_days(
     rows = (
         visible_followups(scope)
         .filter(day=day, order_id__in=orders)
-        .select_related("order", "order__household", "person")
+        .select_related("order", "order__household", "person", "reported_by_person")
         .order_by("order_id", "slot")
     )
     by_order: dict[int, list[FollowUp]] = {}
@@ -420,7 +420,10 @@ def day_counts(
 
 def followup_get(*, scope: Scope, pk: int) -> FollowUp:
     found = get_or_404(
-        visible_followups(scope).select_related("order", "person", "order__household"), pk=pk
+        visible_followups(scope).select_related(
+            "order", "person", "order__household", "reported_by_person"
+        ),
+        pk=pk,
     )
     scope.require(Perm.CONTROL_VIEW)
     return found
@@ -769,3 +772,58 @@ def person_followups_of_note(*, scope: Scope, person: Person) -> QuerySet[Follow
         .filter(Q(temperature__gte=threshold) | ~Q(symptoms=[]))
         .order_by("-recorded_at")
     )
+
+
+# --- The resident's own report (the status page) ---------------------------------------------
+
+
+def resident_household(*, person: Person) -> list[Person]:
+    """The people the signed-in resident may report for: themselves first, then the
+    active members of their registry household. No scope: the resident's session
+    proved who they are, and nobody outside the household is read."""
+    if person.household_id is None:
+        return [person]
+    others = Person.objects.filter(
+        household_id=person.household_id, status=Person.Status.ACTIVE
+    ).exclude(pk=person.pk)
+    return [person, *others.order_by("id")]
+
+
+def followed_orders_without_rows(*, person_ids: list[int], day: dt.date) -> list[str]:
+    """The codes of the people's orders in force on `day` in a followed measure whose
+    follow-ups of the day are not made yet."""
+    rows = FollowUp.objects.filter(order=OuterRef("pk"), day=day)
+    return list(
+        ControlOrder.objects.filter(person_id__in=person_ids)
+        .filter(in_force_on(day, tuple(FOLLOWED_MEASURES)))
+        .filter(~Exists(rows))
+        .values_list("jurisdiction_code", flat=True)
+        .distinct()
+    )
+
+
+def resident_followups(*, person_ids: list[int], day: dt.date) -> list[FollowUp]:
+    """The day's slots of the people's orders in force, person by person."""
+    return list(
+        FollowUp.objects.filter(
+            person_id__in=person_ids, day=day, order__status=ControlOrder.Status.ACTIVE
+        ).order_by("person_id", "order_id", "slot")
+    )
+
+
+def resident_may_report(*, reporter: Person, followup: FollowUp) -> bool:
+    """The slot is the reporter's own, or of an active member of their household."""
+    if followup.person_id == reporter.pk:
+        return True
+    return reporter.household_id is not None and (
+        Person.objects.filter(
+            pk=followup.person_id,
+            household_id=reporter.household_id,
+            status=Person.Status.ACTIVE,
+        ).exists()
+    )
+
+
+def resident_followup(*, pk: int) -> FollowUp | None:
+    """A slot the resident posts about (the service checks it is of their household)."""
+    return FollowUp.objects.filter(pk=pk).first()

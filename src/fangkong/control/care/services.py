@@ -597,7 +597,90 @@ def followup_record(
     if not selectors.may_record(scope=scope, followup=followup):
         scope.require(Perm.FOLLOWUP_RECORD, at=followup.jurisdiction_code)
         raise NotFound(_("Not found."))
+    done = set(services)
+    if done - set(rules.SERVICE_CODES):
+        raise _invalid("services", _("Unknown service."))
+    if reported_by is not None:
+        person = Person.objects.filter(pk=followup.person_id).only("household_id").first()
+        if (
+            person is None
+            or reported_by.household_id != person.household_id
+            or reported_by.household_id is None
+        ):
+            raise _invalid("reported_by", _("Choose a member of the person's household."))
+    return _record(
+        scope,
+        followup,
+        action="control.followup.recorded",
+        temperature=temperature,
+        symptoms=symptoms,
+        services={code: code in done for code in rules.SERVICE_CODES},
+        note=note,
+        recorded_by_name=actor_display(scope),
+        reported_by=reported_by,
+        now=now or timezone.now(),
+    )
+
+
+@transaction.atomic
+def followup_self_report(
+    *,
+    reporter: Person,
+    followup: FollowUp,
+    temperature: object,
+    symptoms: Iterable[str] = (),
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> FollowUp:
+    """The resident's own report of today's slot, for themselves or a member of their
+    household (the head for a child or an elderly parent), from the status page: the
+    same checks, alert and transfer as the care team's record, but never the four
+    services (四个一 stay the care team's to tick). Anybody outside the household
+    gets "not found", whether the slot exists or not."""
     now = now or timezone.now()
+    if not selectors.resident_may_report(reporter=reporter, followup=followup):
+        raise NotFound(_("Not found."))
+    if followup.status == FollowUp.Status.DONE:
+        raise ApplicationError(_("This report has been sent already; thank you."))
+    if followup.day != timezone.localdate(now):
+        raise ApplicationError(
+            _("This report is not for today: send today's from your status page.")
+        )
+    if not ControlOrder.objects.filter(
+        pk=followup.order_id, status=ControlOrder.Status.ACTIVE
+    ).exists():
+        raise ApplicationError(_("The control measure is no longer in force: no report is needed."))
+    scope = Scope.system(reason="resident self-report", code=followup.jurisdiction_code)
+    return _record(
+        scope,
+        followup,
+        action="control.followup.self_reported",
+        temperature=temperature,
+        symptoms=symptoms,
+        services=None,
+        note=note,
+        recorded_by_name=reporter.name,
+        reported_by=reporter,
+        now=now,
+    )
+
+
+def _record(
+    scope: Scope,
+    followup: FollowUp,
+    *,
+    action: str,
+    temperature: object,
+    symptoms: Iterable[str],
+    services: dict[str, bool] | None,
+    note: str,
+    recorded_by_name: str,
+    reported_by: Person | None,
+    now: dt.datetime,
+) -> FollowUp:
+    """The record itself, by the care team or the resident: the slot locked and checked,
+    the values, the audit entry, and for a fever or a symptom the alert, the transfer
+    task and the message to the care team. `services` None leaves them as they are."""
     locked = FollowUp.objects.select_for_update().select_related("order").get(pk=followup.pk)
     if locked.status == FollowUp.Status.DONE:
         raise ApplicationError(_("This follow-up has been recorded already."))
@@ -611,32 +694,24 @@ def followup_record(
     codes = sorted(set(symptoms))
     if set(codes) - rules.SYMPTOM_CODES:
         raise _invalid("symptoms", _("Unknown symptom."))
-    done = set(services)
-    if done - set(rules.SERVICE_CODES):
-        raise _invalid("services", _("Unknown service."))
-    if reported_by is not None:
-        person = Person.objects.filter(pk=locked.person_id).only("household_id").first()
-        if (
-            person is None
-            or reported_by.household_id != person.household_id
-            or reported_by.household_id is None
-        ):
-            raise _invalid("reported_by", _("Choose a member of the person's household."))
     locked.status = FollowUp.Status.DONE
     locked.temperature = degrees
     locked.symptoms = codes
-    locked.services = {code: code in done for code in rules.SERVICE_CODES}
+    if services is not None:
+        locked.services = services
     locked.note = _text(note, field="note", limit=200)
     locked.recorded_at, locked.recorded_by_id = now, scope.actor_id
-    locked.recorded_by_name = actor_display(scope)
+    locked.recorded_by_name = recorded_by_name
     locked.reported_by_person = reported_by
     locked.save()
-    audit.record(
-        scope,
-        "control.followup.recorded",
-        locked,
-        data={"temperature": str(degrees), "symptoms": codes, "slot": locked.slot},
-    )
+    data: dict[str, object] = {
+        "temperature": str(degrees),
+        "symptoms": codes,
+        "slot": locked.slot,
+    }
+    if reported_by is not None:
+        data["reported_by"] = reported_by.pk
+    audit.record(scope, action, locked, data=data)
     fever = degrees >= rules.fever_threshold()
     if fever or codes:
         kind = Alert.Kind.FEVER if fever else Alert.Kind.SYMPTOMS

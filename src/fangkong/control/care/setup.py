@@ -7,8 +7,11 @@ def ready() -> None:
     from fangkong.core.navigation import NavItem, register
     from fangkong.core.permissions import Perm
     from fangkong.registry import timeline as registry_timeline
+    from fangkong.residents.sections import Section
+    from fangkong.residents.sections import register as register_section
 
     from . import tasks  # noqa: F401  (huey finds the periodic tasks by import)
+    from .resident import section_context
     from .timeline import care_events
 
     registry_timeline.register("control_care", care_events, label=_("Follow-ups and alerts"))
@@ -49,5 +52,14 @@ def ready() -> None:
             Perm.CONTROL_VIEW,
             50,
             group="control",
+        )
+    )
+    register_section(
+        Section(
+            key="control_care_report",
+            title=_("Today's health report"),
+            template="control/care/resident_section.html",
+            context=section_context,
+            order=15,
         )
     )

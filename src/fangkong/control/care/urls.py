@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from . import views
+from . import resident, views
 
 # In the `control` namespace (control/urls.py), under care/.
 urlpatterns: list[URLPattern] = [
@@ -27,4 +27,6 @@ urlpatterns: list[URLPattern] = [
     path("home/<int:pk>/sensors/", views.sensor_new, name="care_sensor_new"),
     path("sensors/<int:pk>/revoke/", views.sensor_revoke, name="care_sensor_revoke"),
     path("compounds/<int:pk>/public-list/", views.public_list, name="care_public_list"),
+    # The resident's own report (a resident session, not a staff account).
+    path("self-report/<int:pk>/", resident.self_report, name="care_self_report"),
 ]
