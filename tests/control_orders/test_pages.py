@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from fangkong.control.models import ControlOrder
+from fangkong.control.models import Alert, ControlOrder, OrderTest
 from fangkong.control.orders import services
 from fangkong.control.orders.resident import section_context
 from fangkong.registry.timeline import events_for
@@ -201,3 +201,26 @@ def test_order_detail_shows_the_second_person_rule(control: Control) -> None:
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.status == "proposed"
+
+
+def test_correcting_a_result_on_the_order_page(control: Control) -> None:
+    order = services.order_approve(scope=control.officer_scope, order=manual(control, days_ago=8))
+    test = OrderTest.objects.get(order=order)  # day 7, yesterday
+    services.test_record(scope=control.worker_scope, test=test, result="positive")
+    url = reverse("control:orders_detail", args=[order.pk])
+    client = _client(control.worker)
+    page = client.get(url).content.decode()
+    correct = reverse("control:orders_test_correct", args=[test.pk])
+    assert f'action="{correct}"' in page
+    assert "The positive alert of this test stays open" in page
+    response = client.post(correct, {"result": "negative", "reason": "错"}, follow=True)
+    assert "Say why the result is corrected (at least 5 characters)." in response.content.decode()
+    test.refresh_from_db()
+    assert test.status == "positive"
+    response = client.post(correct, {"result": "negative", "reason": "复核为阴性，录错了"})
+    assert response.status_code == 302 and response["Location"] == url
+    test.refresh_from_db()
+    assert test.status == "negative"
+    page = client.get(url).content.decode()
+    assert "The positive alert of this test stays open: close it once the correction" in page
+    assert Alert.objects.get().status == "open"

@@ -551,3 +551,122 @@ def test_notice_numbers_do_not_collide(control: Control, system_scope: Scope) ->
     ControlOrder.objects.filter(pk=order.pk).update(notice_no="410106-20261204-0007")
     assert _notice_no("410106", day) == "410106-20261204-0008"
     assert _notice_no("410106", day + dt.timedelta(days=1)) == "410106-20261205-0001"
+
+
+# --- Correcting a recorded result -------------------------------------------------------------
+
+
+def _recorded(control: Control, result: str) -> tuple[ControlOrder, OrderTest]:
+    order = _active_close_contact(control, 3)
+    first = OrderTest.objects.filter(order=order).order_by("due_on").first()
+    assert first is not None
+    services.test_record(scope=control.worker_scope, test=first, result=result)
+    return order, first
+
+
+def test_a_recorded_result_is_corrected_with_its_reason(control: Control) -> None:
+    order, test = _recorded(control, "missed")
+    corrected = services.test_correct(
+        scope=control.officer_scope, test=test, result="negative", reason="  采样点补录 结果  "
+    )
+    test.refresh_from_db()
+    assert (test.status, test.recorded_by_name, test.sampled_at is not None) == (
+        "negative",
+        control.officer.full_name,
+        True,
+    )
+    assert corrected.status == "negative"
+    event = OrderEvent.objects.filter(order=order, kind="test").order_by("id").last()
+    assert event is not None
+    assert (event.reason, event.actor_id, event.data) == (
+        "采样点补录 结果",
+        control.officer.pk,
+        {
+            "test": test.pk,
+            "due_on": test.due_on.isoformat(),
+            "result": "negative",
+            "previous": "missed",
+            "corrected": True,
+        },
+    )
+    entry = AuditEntry.objects.get(action="control.test.corrected")
+    assert (entry.object_id, entry.reason, entry.data) == (
+        str(test.pk),
+        "采样点补录 结果",
+        {"previous": "missed", "result": "negative"},
+    )
+    assert not Alert.objects.exists()
+
+
+def test_a_correction_needs_a_reason_a_result_and_an_order_in_force(control: Control) -> None:
+    order, test = _recorded(control, "negative")
+    with pytest.raises(ApplicationError) as caught:
+        services.test_correct(scope=control.worker_scope, test=test, result="positive", reason="错")
+    assert (caught.value.errors[0].field, caught.value.message) == (
+        "reason",
+        "Say why the result is corrected (at least 5 characters).",
+    )
+    with pytest.raises(ApplicationError) as caught:
+        services.test_correct(
+            scope=control.worker_scope, test=test, result="negative", reason="录入时点错了"
+        )
+    assert caught.value.message == "The test has this result already."
+    scheduled = OrderTest.objects.filter(order=order, status="scheduled").first()
+    assert scheduled is not None
+    with pytest.raises(ApplicationError) as caught:
+        services.test_correct(
+            scope=control.worker_scope, test=scheduled, result="negative", reason="录入时点错了"
+        )
+    assert caught.value.message == "This test has no result yet: record it instead."
+    ControlOrder.objects.filter(pk=order.pk).update(
+        status="released", end_kind="released", ended_at=timezone.now()
+    )
+    with pytest.raises(ApplicationError) as caught:
+        services.test_correct(
+            scope=control.worker_scope, test=test, result="positive", reason="录入时点错了"
+        )
+    assert caught.value.message == "The order is not in force."
+    test.refresh_from_db()
+    assert test.status == "negative"
+    assert not AuditEntry.objects.filter(action="control.test.corrected").exists()
+
+
+def test_a_correction_to_positive_raises_the_alert_and_back_leaves_it_open(
+    control: Control,
+) -> None:
+    order, test = _recorded(control, "negative")
+    services.test_correct(
+        scope=control.worker_scope, test=test, result="positive", reason="检测机构复核为阳性"
+    )
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.status, alert.order_id, alert.person_id, alert.source_ref) == (
+        "positive",
+        "open",
+        order.pk,
+        control.zhang.pk,
+        f"control.ordertest:{test.pk}",
+    )
+    services.test_correct(
+        scope=control.worker_scope, test=test, result="negative", reason="复核为阴性，录错了"
+    )
+    services.test_correct(
+        scope=control.worker_scope, test=test, result="positive", reason="第三次复核仍为阳性"
+    )
+    assert list(Alert.objects.values_list("pk", "status")) == [(alert.pk, "open")]
+    assert [
+        (e["previous"], e["result"])
+        for e in OrderEvent.objects.filter(order=order, kind="test", data__corrected=True)
+        .order_by("id")
+        .values_list("data", flat=True)
+    ] == [("negative", "positive"), ("positive", "negative"), ("negative", "positive")]
+
+
+def test_a_correction_outside_the_order_s_community_is_not_found(
+    control: Control, scope_of: Any, make_user: Any
+) -> None:
+    _order, test = _recorded(control, "negative")
+    sibling_scope = scope_of(make_user("community_worker", SIBLING))
+    with pytest.raises(NotFound):
+        services.test_correct(
+            scope=sibling_scope, test=test, result="positive", reason="录入时点错了"
+        )

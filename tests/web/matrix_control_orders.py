@@ -84,7 +84,13 @@ def extend(world: World, system_scope: Scope) -> None:
         created_at=timezone.now(),
     )
     world.extra["control_orders"] = SimpleNamespace(
-        policy=policy, proposed=proposed, active=active, test=test, newcomer=newcomer, zone=zone
+        policy=policy,
+        proposed=proposed,
+        active=active,
+        test=test,
+        newcomer=newcomer,
+        zone=zone,
+        recorded=OrderTest.objects.filter(order=active).order_by("due_on").first(),
     )
 
 
@@ -207,6 +213,13 @@ ROUTES: list[Route] = [
         "control:orders_test_record",
         kwargs=lambda w: {"pk": _c(w).test.pk},
         data=lambda w: {"result": "negative"},
+        without_perm="community_viewer",
+        **post(),
+    ),
+    Route(
+        "control:orders_test_correct",
+        kwargs=lambda w: {"pk": _c(w).recorded.pk},
+        data=lambda w: {"result": "positive", "reason": "检测机构复核后更正"},
         without_perm="community_viewer",
         **post(),
     ),

@@ -9,8 +9,12 @@ awaiting a room, 隔离丙 in room 202 with the order already released (due to c
 
 from __future__ import annotations
 
+import io
 from types import SimpleNamespace
 from typing import Any
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fangkong.control.models import ControlOrder, Room
 from fangkong.control.sites import services
@@ -50,6 +54,17 @@ def extend(world: World, system_scope: Scope) -> None:
         awaiting=awaiting,
         free_room=Room.objects.get(site=site, number="203"),
     )
+
+
+def _rooms_file(w: World) -> dict[str, Any]:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["房间号", "楼层", "床位数", "家庭房", "停用", "备注"])
+    sheet.append(["601", 6, 1, "否", "否", ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return {"file": SimpleUploadedFile("rooms.xlsx", buffer.getvalue())}
 
 
 def _x(w: World) -> Any:
@@ -97,6 +112,13 @@ ROUTES: list[Route] = [
             "last": "3",
             "beds": "1",
         },
+        **post(**_MANAGE),
+    ),
+    Route("control:sites_rooms_import", kwargs=lambda w: {"pk": _x(w).site.pk}, **_MANAGE),
+    Route(
+        "control:sites_rooms_import",
+        kwargs=lambda w: {"pk": _x(w).site.pk},
+        data=_rooms_file,
         **post(**_MANAGE),
     ),
     Route("control:sites_checkin", kwargs=lambda w: {"pk": _x(w).site.pk}, **_MANAGE),

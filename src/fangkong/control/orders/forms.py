@@ -87,6 +87,15 @@ class TestResultForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
+class TestCorrectForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Corrected result"),
+        choices=TestResultForm.base_fields["result"].choices,  # type: ignore[attr-defined]
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Why it is corrected"), max_length=200, required=False)
+
+
 class ReleaseForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 

@@ -634,21 +634,98 @@ def test_record(*, scope: Scope, test: OrderTest, result: str, note: str = "") -
         data={"test": test.pk, "due_on": test.due_on, "result": result},
     )
     if result == OrderTest.Status.POSITIVE:
-        Alert.objects.create(
-            kind=Alert.Kind.POSITIVE,
-            jurisdiction_code=test.order.jurisdiction_code,
-            order=test.order,
-            person_id=test.person_id,
-            source_ref=f"control.ordertest:{test.pk}",
-            summary=_("Positive test of %(name)s (%(day)s), order %(no)s")
-            % {
-                "name": selectors.person_of(test).name,
-                "day": test.due_on.isoformat(),
-                "no": test.order.notice_no,
-            },
-            raised_at=now,
-        )
+        _positive_alert(test, now)
     audit.record(scope, "control.test.recorded", test, data={"result": result})
+    return test
+
+
+def _positive_alert(test: OrderTest, now: dt.datetime) -> Alert:
+    """The alert a positive result raises for the community, entered or corrected. An
+    alert of this test not yet closed (corrected back to positive) is the one alert."""
+    source_ref = f"control.ordertest:{test.pk}"
+    still_open = (
+        Alert.objects.filter(kind=Alert.Kind.POSITIVE, source_ref=source_ref)
+        .exclude(status=Alert.Status.CLOSED)
+        .first()
+    )
+    if still_open is not None:
+        return still_open
+    return Alert.objects.create(
+        kind=Alert.Kind.POSITIVE,
+        jurisdiction_code=test.order.jurisdiction_code,
+        order=test.order,
+        person_id=test.person_id,
+        source_ref=source_ref,
+        summary=_("Positive test of %(name)s (%(day)s), order %(no)s")
+        % {
+            "name": selectors.person_of(test).name,
+            "day": test.due_on.isoformat(),
+            "no": test.order.notice_no,
+        },
+        raised_at=now,
+    )
+
+
+CORRECTION_REASON_MIN = 5
+
+
+@transaction.atomic
+def test_correct(*, scope: Scope, test: OrderTest, result: str, reason: str) -> OrderTest:
+    """Correct a result entered earlier (a typing slip, a retest by the lab) while the
+    order is in force. The test keeps who entered it first in the event history; a
+    correction to positive raises the alert as a positive result does; a correction
+    away from positive leaves the open alert for a person to close."""
+    scope.require(Perm.FOLLOWUP_RECORD, at=test.jurisdiction_code)
+    if result not in TEST_RESULTS:
+        raise _invalid("result", _("Choose the result."))
+    reason = " ".join((reason or "").split())[:200]
+    if len(reason) < CORRECTION_REASON_MIN:
+        raise _invalid(
+            "reason",
+            _("Say why the result is corrected (at least %(n)d characters).")
+            % {"n": CORRECTION_REASON_MIN},
+        )
+    test = OrderTest.objects.select_for_update().select_related("order", "person").get(pk=test.pk)
+    if test.order.status != Status.ACTIVE:
+        raise ApplicationError(_("The order is not in force."))
+    if test.status not in TEST_RESULTS:
+        raise ApplicationError(_("This test has no result yet: record it instead."))
+    previous = test.status
+    if previous == result:
+        raise _invalid("result", _("The test has this result already."))
+    now = timezone.now()
+    test.status = result
+    if result != OrderTest.Status.MISSED and test.sampled_at is None:
+        test.sampled_at = now
+    test.result_at = now
+    test.recorded_by_id = scope.actor_id
+    test.recorded_by_name = actor_display(scope)
+    test.save(
+        update_fields=["status", "sampled_at", "result_at", "recorded_by", "recorded_by_name"]
+    )
+    _event(
+        scope,
+        test.order,
+        OrderEvent.Kind.TEST,
+        at=now,
+        reason=reason,
+        data={
+            "test": test.pk,
+            "due_on": test.due_on,
+            "result": result,
+            "previous": previous,
+            "corrected": True,
+        },
+    )
+    if result == OrderTest.Status.POSITIVE:
+        _positive_alert(test, now)
+    audit.record(
+        scope,
+        "control.test.corrected",
+        test,
+        reason=reason,
+        data={"previous": previous, "result": result},
+    )
     return test
 
 

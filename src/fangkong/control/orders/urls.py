@@ -19,6 +19,7 @@ urlpatterns = [
     path("orders/<int:pk>/handover/", views.order_handover, name="orders_handover"),
     path("orders/tests/", views.tests_due, name="orders_tests"),
     path("orders/tests/<int:pk>/record/", views.test_record, name="orders_test_record"),
+    path("orders/tests/<int:pk>/correct/", views.test_correct, name="orders_test_correct"),
     path("orders/due/", views.due, name="orders_due"),
     path("orders/oversight/", views.oversight, name="orders_oversight"),
     path("orders/oversight/export/", views.oversight_export, name="orders_oversight_export"),

@@ -39,6 +39,7 @@ from .forms import (
     PolicyEditForm,
     ProposeForm,
     ReleaseForm,
+    TestCorrectForm,
     TestResultForm,
     ZoneProposeForm,
 )
@@ -329,6 +330,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "extend_form": ExtendForm(),
             "handover_form": HandoverForm(targets=targets),
             "test_form": TestResultForm(),
+            "correct_form": TestCorrectForm(),
+            "correctable": [str(r) for r in services.TEST_RESULTS],
             "alerts": list(selectors.open_alerts_for(order=order)),
             "contact": selectors.contact_of(order),
         },
@@ -521,6 +524,39 @@ def test_record(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("The result of %(name)s was recorded.") % {"name": selectors.person_of(test).name},
+        )
+    return redirect(back)
+
+
+@scoped
+@require_POST
+def test_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a recorded result, with the reason; back to the order."""
+    scope = scope_of(request)
+    test = selectors.test_get(scope=scope, pk=pk)
+    back = reverse("control:orders_detail", args=[test.order_id])
+    form = TestCorrectForm(request.POST)
+    if not form.is_valid():
+        scope.require(Perm.FOLLOWUP_RECORD, at=test.jurisdiction_code)
+        messages.error(request, _("Choose the corrected result."))
+        return redirect(back)
+    previous = test.status
+    try:
+        test = services.test_correct(scope=scope, test=test, **form.cleaned_data)
+    except ApplicationError as exc:
+        _fail(request, exc)
+        return redirect(back)
+    messages.success(
+        request,
+        _("The result of %(name)s was corrected.") % {"name": selectors.person_of(test).name},
+    )
+    if previous == OrderTest.Status.POSITIVE:
+        messages.warning(
+            request,
+            _(
+                "The positive alert of this test stays open: close it once the correction "
+                "is checked."
+            ),
         )
     return redirect(back)
 

@@ -43,6 +43,13 @@ class RoomRangeForm(forms.Form):
     is_family = forms.BooleanField(label=_("Family rooms"), required=False)
 
 
+class RoomsImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Room list (.xlsx, .xls, .csv)"),
+        help_text=_("Columns 房间号, 楼层, 床位数, 家庭房 (是/否), 停用 (是/否), 备注."),
+    )
+
+
 class RoomEditForm(forms.Form):
     beds = forms.IntegerField(label=_("Beds"), min_value=1, max_value=12)
     is_family = forms.BooleanField(label=_("Family room"), required=False)

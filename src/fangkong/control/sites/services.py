@@ -13,8 +13,11 @@ zero rows and tries the next room, or the clear "no free room" error.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
-from typing import cast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -28,6 +31,7 @@ from fangkong.core.errors import ApplicationError, Conflict, FieldError, NotFoun
 from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
+from fangkong.core.spreadsheets import Cell, SpreadsheetError, open_table
 from fangkong.registry.models import Person
 
 from . import selectors
@@ -259,6 +263,233 @@ def rooms_add_range(
         },
     )
     return len(new), len(numbers) - len(new)
+
+
+# --- Rooms from a spreadsheet -----------------------------------------------------------------
+
+# The names offices give the columns; the English ones are for an English interface.
+ROOM_ALIASES: dict[str, list[str]] = {
+    "number": ["房间号", "房号", "房间", "房间编号", "门牌号", "Room number", "Room"],
+    "floor": ["楼层", "层", "所在楼层", "Floor"],
+    "beds": ["床位数", "床位", "床数", "床位数量", "Beds"],
+    "is_family": ["家庭房", "是否家庭房", "Family room"],
+    "out_of_service": ["停用", "是否停用", "Out of service"],
+    "note": ["备注", "说明", "Note"],
+}
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 2000
+_YES = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
+_NO = {"否", "n", "no", "false", "0", "×", "无", "不是"}
+_FLOOR_NOISE = re.compile(r"^第|[楼层fF]$")
+_FOOTER = re.compile(r"^(?:填表|制表|填报|审核|负责|联系|注[:：、]|说明|备注|合计|总计|以下空白)")
+
+
+@dataclass
+class RoomsImport:
+    """What an import of rooms found: counts, and every rejected row (then nothing was
+    written)."""
+
+    rows: int = 0
+    added: int = 0
+    already: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    applied: bool = False
+
+    def reject(self, row: int, column: str, value: object, reason: str) -> None:
+        self.rejected.append(
+            {"row": row, "column": column, "value": _shown(value), "reason": reason}
+        )
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def _blank(value: Cell) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _whole(value: Cell) -> int:
+    """A whole number from a cell: 2, 2.0, "2", "2楼", "第2层"; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError
+        return int(value)
+    text = _FLOOR_NOISE.sub("", _shown(value))
+    return int(text)
+
+
+def _yes_no(value: Cell) -> bool:
+    if _blank(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    text = _shown(value).lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValueError
+
+
+def _import_row(
+    number: int, cells: dict[str, Cell], head: dict[str, str], report: RoomsImport
+) -> Room | None:
+    """Check one row; a Room not yet saved, or None when the row was rejected."""
+    before = len(report.rejected)
+    room_number = _shown(cells.get("number"))
+    if not room_number:
+        report.reject(number, head["number"], "", _("The room number is required."))
+    elif len(room_number) > 20:
+        report.reject(number, head["number"], room_number, _("At most 20 characters."))
+    floor: int | None = None
+    if not _blank(cells.get("floor")):
+        try:
+            floor = _whole(cells.get("floor"))
+            if not -5 <= floor <= 200:
+                raise ValueError
+        except ValueError:
+            report.reject(
+                number,
+                head["floor"],
+                cells.get("floor"),
+                _("The floor is a whole number from -5 to 200."),
+            )
+    beds, beds_read = 1, True
+    if not _blank(cells.get("beds")):
+        try:
+            beds = _whole(cells.get("beds"))
+        except ValueError:
+            beds_read = False
+            report.reject(
+                number, head["beds"], cells.get("beds"), _("The beds are a whole number.")
+            )
+    flags: dict[str, bool] = {}
+    for key in ("is_family", "out_of_service"):
+        try:
+            flags[key] = _yes_no(cells.get(key))
+        except ValueError:
+            flags[key] = False
+            report.reject(number, head[key], cells.get(key), _("Write 是 or 否."))
+    try:
+        if beds_read:
+            _room_shape(beds, flags["is_family"])
+    except ApplicationError as exc:
+        report.reject(number, head["beds"], cells.get("beds"), exc.message)
+    note = _shown(cells.get("note"))
+    if len(note) > 200:
+        report.reject(number, head["note"], note[:40] + "…", _("At most 200 characters."))
+    elif flags["out_of_service"] and not note:
+        report.reject(number, head["note"], "", _("Say why the room is out of service."))
+    if len(report.rejected) > before:
+        return None
+    return Room(
+        number=room_number,
+        floor=floor,
+        beds=beds,
+        is_family=flags["is_family"],
+        out_of_service=flags["out_of_service"],
+        note=note,
+    )
+
+
+def _read_rooms(path: str | Path, filename: str, report: RoomsImport) -> list[tuple[int, Room]]:
+    rooms: list[tuple[int, Room]] = []
+    with open_table(
+        path,
+        filename=filename,
+        header_aliases=ROOM_ALIASES,
+        required={"number"},
+        max_bytes=IMPORT_MAX_BYTES,
+    ) as table:
+        head = {
+            key: table.header_of(key) if key in table.columns else names[0]
+            for key, names in ROOM_ALIASES.items()
+        }
+        first_row: dict[str, int] = {}
+        for number, cells in table:
+            others = [v for k, v in cells.items() if k != "number"]
+            text = _shown(cells.get("number"))
+            if all(_blank(v) for v in others) and _FOOTER.match(text):
+                continue  # 填表人：… below the rooms
+            report.rows += 1
+            if report.rows > IMPORT_MAX_ROWS:
+                raise SpreadsheetError(
+                    _("The file has more than %(n)d rooms; split it into smaller files.")
+                    % {"n": IMPORT_MAX_ROWS}
+                )
+            room = _import_row(number, cells, head, report)
+            if room is None:
+                continue
+            if room.number in first_row:
+                report.reject(
+                    number,
+                    head["number"],
+                    room.number,
+                    _("Row %(row)d has this room number already.")
+                    % {"row": first_row[room.number]},
+                )
+                continue
+            first_row[room.number] = number
+            rooms.append((number, room))
+    return rooms
+
+
+@transaction.atomic
+def rooms_import(
+    *, scope: Scope, site: QuarantineSite, path: str | Path, filename: str | None = None
+) -> RoomsImport:
+    """Add a site's rooms from a spreadsheet (房间号, 楼层, 床位数, 家庭房, 停用, 备注).
+
+    All or nothing: every row is checked first, and if any is rejected nothing is
+    written and the report lists every rejected row (row, column, value, reason). Rooms
+    the site has already are left as they are and counted as already there. Raises
+    SpreadsheetError when the file cannot be read at all.
+    """
+    scope.require(Perm.SITE_MANAGE, at=site.jurisdiction_code)
+    site = QuarantineSite.objects.select_for_update().get(pk=site.pk)
+    _active_site(site)
+    filename = filename or Path(path).name
+    report = RoomsImport()
+    rooms = _read_rooms(path, filename, report)
+    if report.rejected:
+        report.rejected.sort(key=lambda e: e["row"])
+        return report
+    if not report.rows:
+        raise SpreadsheetError(_("The file lists no rooms below its header."))
+    existing = set(Room.objects.filter(site=site).values_list("number", flat=True))
+    new = [room for _row, room in rooms if room.number not in existing]
+    for room in new:
+        room.site = site
+        room.jurisdiction_code = site.jurisdiction_code
+    try:
+        with transaction.atomic():
+            Room.objects.bulk_create(new)
+    except IntegrityError:
+        raise Conflict(
+            _("Rooms were added to this site meanwhile; import the file again.")
+        ) from None
+    report.added, report.already, report.applied = len(new), len(rooms) - len(new), True
+    audit.record(
+        scope,
+        "control.room.imported",
+        site,
+        data={
+            "filename": filename,
+            "rows": report.rows,
+            "added": report.added,
+            "already": report.already,
+        },
+    )
+    return report
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.site_edit, name="sites_edit"),
     path("<int:pk>/close/", views.site_deactivate, name="sites_deactivate"),
     path("<int:pk>/rooms/", views.rooms_add, name="sites_rooms_add"),
+    path("<int:pk>/rooms/import/", views.rooms_import, name="sites_rooms_import"),
     path("<int:pk>/check-in/", views.check_in, name="sites_checkin"),
     path("<int:pk>/export/", views.export, name="sites_export"),
     path("rooms/<int:pk>/", views.room, name="sites_room"),

@@ -3,6 +3,8 @@ transfer and check-out. Thin: parse, call one selector or service, render."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +28,7 @@ from .forms import (
     RoomEditForm,
     RoomForm,
     RoomRangeForm,
+    RoomsImportForm,
     SiteForm,
     TransferForm,
 )
@@ -143,6 +146,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "can_export": scope.has(Perm.EXPORT) and scope.can_export,
             "room_form": RoomForm(),
             "range_form": RoomRangeForm(),
+            "import_form": RoomsImportForm(),
             "export_form": ExportForm(),
         },
     )
@@ -175,6 +179,42 @@ def rooms_add(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         _fail(request, exc)
     return redirect("control:sites_board", pk=pk)
+
+
+@scoped
+def rooms_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rooms from a spreadsheet, all or nothing: on success back to the board; when a
+    row is rejected, this page lists every rejected row."""
+    scope = scope_of(request)
+    site = selectors.site_get(scope=scope, pk=pk)
+    scope.require(Perm.SITE_MANAGE, at=site.jurisdiction_code)
+    form = RoomsImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = upload.name or "rooms.xlsx"
+        if upload.size and upload.size > services.IMPORT_MAX_BYTES:
+            form.add_error("file", _("The file is larger than 5 MB; a room list is smaller."))
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"upload{Path(name).suffix.lower()}"
+                with path.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+                try:
+                    report = services.rooms_import(scope=scope, site=site, path=path, filename=name)
+                except ApplicationError as exc:
+                    _form_fail(form, exc)
+            if report is not None and report.applied:
+                messages.success(
+                    request,
+                    _("%(added)d rooms added, %(skipped)d were there already.")
+                    % {"added": report.added, "skipped": report.already},
+                )
+                return redirect("control:sites_board", pk=site.pk)
+    return render(
+        request, "control/sites/rooms_import.html", {"site": site, "form": form, "report": report}
+    )
 
 
 @scoped
