@@ -20,6 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 
+from fangkong.core import staging
 from fangkong.core.errors import NotFound, PermissionDenied
 from fangkong.core.identifiers import IdentifierError, parse_resident_id
 from fangkong.core.models import AuditEntry
@@ -1039,7 +1040,7 @@ def test_a_dry_run_counts_everything_and_writes_nothing(tree: Any, tmp_path: Pat
 
 
 def test_progress_is_reported_while_reading(tree: Any, tmp_path: Path, monkeypatch: Any) -> None:
-    monkeypatch.setattr(importer, "CHUNK", 2)
+    monkeypatch.setattr(staging, "CHUNK", 2)
     path = xlsx(tmp_path / "a.xlsx", [row(f"人{i}", phone=f"1380000000{i}") for i in range(5)])
     calls: list[tuple[int, int]] = []
     run(path, progress=lambda done, total: calls.append((done, total)))

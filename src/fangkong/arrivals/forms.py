@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from fangkong.core.identifiers import IdentifierError, normalize_phone, parse_resident_id
 from fangkong.core.regions import Region
+from fangkong.core.web import ExportForm  # noqa: F401  (the views render it)
 from fangkong.riskareas.origins import RegionError, resolve
 
 from .models import ArrivalReport
@@ -282,8 +283,3 @@ class VerifyForm(forms.Form):
 class RevealForm(forms.Form):
     field = forms.ChoiceField(choices=[("id_number", _("Identity number")), ("phone", _("Phone"))])
     reason = forms.CharField(label=_("Reason"), max_length=200, min_length=2)
-
-
-class ExportForm(forms.Form):
-    reveal = forms.BooleanField(label=_("Full identity numbers and phones"), required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

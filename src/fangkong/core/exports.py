@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -195,6 +195,49 @@ def job_scope(job: Job) -> Scope:
         actor_name=job.params.get("actor_name", "system"),
         code=job.jurisdiction_code,
         perms=frozenset(job.params.get("perms", [])),
+    )
+
+
+class ImportSummary(Protocol):
+    def as_dict(self, *, masked: bool = False) -> dict[str, Any]: ...
+
+
+def run_import_job(
+    job_id: int,
+    work: Callable[[Job, Scope, Callable[[int, int], None]], ImportSummary],
+) -> None:
+    """An import in the background (the registry's ledgers, push lists): the job runs,
+    `work(job, scope, progress)` imports with progress, and the job keeps the masked
+    summary; a refusal (ApplicationError) is the job's error, anything else too and is
+    raised on for the log."""
+    job = Job.objects.get(pk=job_id)
+    scope = job_scope(job)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+
+    def progress(done: int, total: int) -> None:
+        Job.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    try:
+        summary = work(job, scope, progress)
+    except ApplicationError as exc:
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, error=exc.message, finished_at=timezone.now()
+        )
+        return
+    except Exception:
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            error=_("The import failed unexpectedly; nothing was saved. Tell the administrator."),
+        )
+        raise
+    result = summary.as_dict(masked=True)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.DONE,
+        result=result,
+        done=result["rows"],
+        total=result["rows"],
+        finished_at=timezone.now(),
     )
 
 

@@ -7,13 +7,16 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
+from . import exports
 from .errors import NotFound, PermissionDenied
 from .scope import Scope
 
@@ -97,3 +100,37 @@ def query_string(request: HttpRequest, **overrides: Any) -> str:
 
 
 __all__ = ["Paginator", "paginate", "public", "query_string", "scope_of", "scoped"]
+
+
+class ExportForm(forms.Form):
+    """Below every exportable list: masked by default; full numbers with a reason."""
+
+    reveal = forms.BooleanField(label=_("Full identity numbers and phones"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+def export_response(
+    request: HttpRequest, scope: Scope, *, name: str, params: dict[str, Any]
+) -> HttpResponseBase:
+    """A list exported as the page shows it (the registered export `name` with the
+    page's `params`): the file at once below the inline threshold, else a background
+    job and its progress page. The reveal and its reason come from ExportForm in the
+    POST; `core.exports` checks the permission and writes the audit entry. Raises
+    ApplicationError (refused) for the view to show."""
+    form = ExportForm(request.POST)
+    reveal, reason = False, ""
+    if form.is_valid():
+        reveal, reason = form.cleaned_data["reveal"], form.cleaned_data["reason"]
+    if exports.should_run_inline(scope=scope, name=name, params=params):
+        result = exports.export_inline(
+            scope=scope, name=name, params=params, reveal=reveal, reason=reason
+        )
+        response = FileResponse(
+            result.path.open("rb"), as_attachment=True, filename=result.filename
+        )
+        result.path.unlink()
+        return response
+    job = exports.export_enqueue(
+        scope=scope, name=name, params=params, reveal=reveal, reason=reason
+    )
+    return redirect("core:job", job_id=job.pk)

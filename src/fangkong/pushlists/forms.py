@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.core.web import ExportForm  # noqa: F401  (the views render it)
+
 from .models import MAX_DEADLINE_HOURS, VerificationTask
 
 
@@ -97,8 +99,3 @@ class DecideForm(forms.Form):
 class RevealForm(forms.Form):
     field = forms.ChoiceField(choices=[("id_number", _("Identity number")), ("phone", _("Phone"))])
     reason = forms.CharField(label=_("Reason"), max_length=200, min_length=2)
-
-
-class ExportForm(forms.Form):
-    reveal = forms.BooleanField(label=_("Full identity numbers and phones"), required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

@@ -18,7 +18,6 @@ Built like the registry's ledger import (registry/importer.py), for the same rea
 
 from __future__ import annotations
 
-import abc
 import contextlib
 import datetime as dt
 import hashlib
@@ -51,6 +50,7 @@ from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
 from fangkong.core.spreadsheets import Cell, Column, SpreadsheetError, open_table, write_xlsx
+from fangkong.core.staging import Staging
 
 from . import matching
 from .cases import actor_display, lock_cases
@@ -87,7 +87,6 @@ ALIASES: dict[str, list[str]] = {
     "registered_address": ["户籍地址", "户籍地", "户籍所在地"],
 }
 IDENTIFYING = ("name", "id_number", "phone")
-CHUNK = 5000
 MAX_NAME = 60
 MAX_SOURCE = 100
 MAX_REASON = 200
@@ -261,7 +260,7 @@ def import_push_list(
         )
         summary.id_column, summary.phone_column = reader.head["id_number"], reader.head["phone"]
         filename = filename or Path(path).name
-        staging = _Staging.for_connection()
+        staging = _staging()
         try:
             with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
                 staging.create()
@@ -666,99 +665,20 @@ def _as_written(cell: Cell) -> Any:
 # --- Staging --------------------------------------------------------------------------
 
 
-def temp(name: str) -> str:
-    """A temp table's qualified name: DROP must never reach a real table of that name."""
-    return f"{'pg_temp' if connection.vendor == 'postgresql' else 'temp'}.{name}"
-
-
-class _Staging(abc.ABC):
-    table = "fk_push_stage"
-    temp_tables = (
-        "fk_push_stage",
-        "fk_push_match",
-        "fk_push_key",
-        "fk_push_joined",
-        "fk_push_task",
+def _staging() -> Staging:
+    """The TEMP table the checked rows go to, and the import's other temp tables."""
+    return Staging(
+        table="fk_push_stage",
+        columns=STAGE_COLUMNS,
+        temp_tables=(
+            "fk_push_stage",
+            "fk_push_match",
+            "fk_push_key",
+            "fk_push_joined",
+            "fk_push_task",
+        ),
+        indexes=("entry_key", "row_no"),
     )
-    pg = False
-
-    @staticmethod
-    def for_connection() -> _Staging:
-        connection.ensure_connection()
-        return _PgStaging() if connection.vendor == "postgresql" else _SqliteStaging()
-
-    def create(self) -> None:
-        columns = ", ".join(f"{n} {k}" for n, k in STAGE_COLUMNS)
-        with connection.cursor() as cursor:
-            for name in self.temp_tables:
-                cursor.execute(f"DROP TABLE IF EXISTS {temp(name)}")
-            cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
-
-    def load(
-        self,
-        rows: Iterator[tuple[Any, ...]],
-        progress: Callable[[int, int], None] | None,
-        total: int | None,
-    ) -> None:
-        chunk: list[tuple[Any, ...]] = []
-        done = 0
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= CHUNK:
-                self.write(chunk)
-                done += len(chunk)
-                chunk = []
-                if progress is not None:
-                    progress(done, max(total or 0, done))
-        if chunk:
-            self.write(chunk)
-        with connection.cursor() as cursor:
-            for column in ("entry_key", "row_no"):
-                cursor.execute(f"CREATE INDEX {self.table}_{column} ON {self.table} ({column})")
-            cursor.execute(f"ANALYZE {self.table}")  # temp tables are never auto-analysed
-
-    @abc.abstractmethod
-    def write(self, chunk: list[tuple[Any, ...]]) -> None:
-        """Append rows to the staging table."""
-
-    def drop(self) -> None:
-        """Temp tables outlive a transaction on a kept connection: always drop them."""
-        with contextlib.suppress(Exception), connection.cursor() as cursor:
-            for name in self.temp_tables:
-                cursor.execute(f"DROP TABLE IF EXISTS {temp(name)}")
-
-
-class _PgStaging(_Staging):
-    pg = True
-
-    def write(self, chunk: list[tuple[Any, ...]]) -> None:
-        names = ", ".join(name for name, _kind in STAGE_COLUMNS)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy,
-        ):
-            for row in chunk:
-                copy.write_row(row)
-
-
-class _SqliteStaging(_Staging):
-    def write(self, chunk: list[tuple[Any, ...]]) -> None:
-        names = ", ".join(name for name, _kind in STAGE_COLUMNS)
-        marks = ", ".join("?" for _c in STAGE_COLUMNS)
-        raw = connection.connection.cursor()
-        own = not connection.in_atomic_block  # one transaction per chunk, on the temp file only
-        try:
-            if own:
-                raw.execute("BEGIN")
-            raw.executemany(f"INSERT INTO {self.table} ({names}) VALUES ({marks})", chunk)
-            if own:
-                raw.execute("COMMIT")
-        except BaseException:
-            if own:
-                raw.execute("ROLLBACK")
-            raise
-        finally:
-            raw.close()
 
 
 # --- Matching and opening cases, set-based ---------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from huey.contrib.djhuey import db_task
 
 from fangkong.core import audit, exports
 from fangkong.core.errors import ApplicationError, NotFound
-from fangkong.core.exports import ExportSpec, job_scope
+from fangkong.core.exports import ExportSpec
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.models import Job
 from fangkong.core.permissions import Perm
@@ -31,7 +31,7 @@ from fangkong.core.scoping import get_or_404
 from fangkong.core.spreadsheets import Column
 
 from . import selectors
-from .importer import NewList, import_push_list, rejected_workbook
+from .importer import NewList, PushSummary, import_push_list, rejected_workbook
 from .models import PushList, PushListEntry, VerificationTask
 
 ALLOWED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
@@ -107,13 +107,10 @@ def import_enqueue(
 
 def run_import_job(job_id: int) -> None:
     """What the background task does: import with progress, keep the summary."""
-    job = Job.objects.get(pk=job_id)
-    scope = job_scope(job)
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    exports.run_import_job(job_id, _import)
 
-    def progress(done: int, total: int) -> None:
-        Job.objects.filter(pk=job.pk).update(done=done, total=total)
 
+def _import(job: Job, scope: Scope, progress: Callable[[int, int], None]) -> PushSummary:
     spec = job.params.get("new_list")
     new_list = (
         NewList(
@@ -126,36 +123,15 @@ def run_import_job(job_id: int) -> None:
         if spec
         else None
     )
-    try:
-        summary = import_push_list(
-            scope=scope,
-            district_code=job.params["district"],
-            path=job.input_file,
-            filename=job.output_name,
-            new_list=new_list,
-            push_list_id=job.params.get("list"),
-            sha256=job.params.get("sha256"),
-            progress=progress,
-        )
-    except ApplicationError as exc:
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED, error=exc.message, finished_at=timezone.now()
-        )
-        return
-    except Exception:
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED,
-            finished_at=timezone.now(),
-            error=_("The import failed unexpectedly; nothing was saved. Tell the administrator."),
-        )
-        raise
-    result = summary.as_dict(masked=True)
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.DONE,
-        result=result,
-        done=result["rows"],
-        total=result["rows"],
-        finished_at=timezone.now(),
+    return import_push_list(
+        scope=scope,
+        district_code=job.params["district"],
+        path=job.input_file,
+        filename=job.output_name,
+        new_list=new_list,
+        push_list_id=job.params.get("list"),
+        sha256=job.params.get("sha256"),
+        progress=progress,
     )
 
 

@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from fangkong.core import exports
 from fangkong.core.errors import ApplicationError, NotFound
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
-from fangkong.core.web import paginate, query_string, scope_of, scoped
+from fangkong.core.web import export_response, paginate, query_string, scope_of, scoped
 from fangkong.registry import selectors as registry_selectors
 
 from . import jobs, selectors, services
@@ -204,28 +203,12 @@ def list_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     scope = scope_of(request)
     push_list = selectors.push_list_get(scope=scope, pk=pk)
     params = {"list": push_list.pk, "name": push_list.name}
-    form = ExportForm(request.POST)
-    reveal, reason = False, ""
-    if form.is_valid():
-        reveal, reason = form.cleaned_data["reveal"], form.cleaned_data["reason"]
     name = "pushlist_results"
     try:
-        if exports.should_run_inline(scope=scope, name=name, params=params):
-            result = exports.export_inline(
-                scope=scope, name=name, params=params, reveal=reveal, reason=reason
-            )
-            response = FileResponse(
-                result.path.open("rb"), as_attachment=True, filename=result.filename
-            )
-            result.path.unlink()  # the open handle keeps the data until streamed
-            return response
-        job = exports.export_enqueue(
-            scope=scope, name=name, params=params, reveal=reveal, reason=reason
-        )
+        return export_response(request, scope, name=name, params=params)
     except ApplicationError as exc:
         _fail(request, exc)
         return redirect("pushlists:list", pk=pk)
-    return redirect("core:job", job_id=job.pk)
 
 
 # --- The district's queue -----------------------------------------------------------------

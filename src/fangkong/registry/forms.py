@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.core.web import ExportForm  # noqa: F401  (the views render it)
+
 from .models import Compound, Person
 from .selectors import VULNERABILITY_FILTERS
 
@@ -114,8 +116,3 @@ class ImportForm(forms.Form):
     def __init__(self, *args: object, communities: list[tuple[str, str]], **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["community"].choices = communities  # type: ignore[attr-defined]
-
-
-class ExportForm(forms.Form):
-    reveal = forms.BooleanField(label=_("Full identity numbers and phones"), required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

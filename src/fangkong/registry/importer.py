@@ -21,7 +21,6 @@ How it is built, and why:
 
 from __future__ import annotations
 
-import abc
 import contextlib
 import datetime as dt
 import operator
@@ -57,6 +56,7 @@ from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
 from fangkong.core.search import SURNAME_READINGS
 from fangkong.core.spreadsheets import Cell, Column, Table, open_table, write_xlsx
+from fangkong.core.staging import Staging, temp
 
 from .addresses import parse_address
 from .derive import (
@@ -90,7 +90,6 @@ ALIASES: dict[str, list[str]] = {
 }
 REQUIRED = {"name"}
 SOURCE = "ledger"
-CHUNK = 5000
 _PLACE_KEYS = ("compound", "building", "unit", "room", "address")
 _PERSON_KEYS = ("name", "id_number", "phone", *_PLACE_KEYS)
 
@@ -242,7 +241,7 @@ def import_persons(
             )
         reader = _RowReader(table, _place_names(community), summary)
         summary.id_column, summary.phone_column = reader.head["id_number"], reader.head["phone"]
-        staging = _Staging.for_connection()
+        staging = _staging()
         try:
             with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
                 staging.create()
@@ -793,11 +792,6 @@ def _category(text: str) -> str | None:
     return Person.Category.OTHER
 
 
-def temp(name: str) -> str:
-    """A temp table's qualified name: DROP must never reach a real table of that name."""
-    return f"{'pg_temp' if connection.vendor == 'postgresql' else 'temp'}.{name}"
-
-
 def _sort_key(name: str | None) -> int:
     m = _LEADING_NUMBER.match(name or "")
     return min(int(m[1]), 2_000_000_000) if m else 0
@@ -806,105 +800,23 @@ def _sort_key(name: str | None) -> int:
 # --- Staging -----------------------------------------------------------------------------
 
 
-class _Staging(abc.ABC):
-    """The TEMP table the checked rows go to: COPY on PostgreSQL, executemany on SQLite."""
-
-    table = "fk_import_stage"
-    temp_tables = (
-        "fk_import_stage",
-        "fk_import_place",
-        "fk_import_match",
-        "fk_import_dup",
-        "fk_import_moved",
-        "fk_import_new",
+def _staging() -> Staging:
+    """The TEMP table the checked rows go to, and the import's other temp tables."""
+    return Staging(
+        table="fk_import_stage",
+        columns=STAGE_COLUMNS,
+        temp_tables=(
+            "fk_import_stage",
+            "fk_import_place",
+            "fk_import_match",
+            "fk_import_dup",
+            "fk_import_moved",
+            "fk_import_new",
+        ),
+        indexes=("match_key", "id_number", "place_key", "row_no"),
+        # The joins need these columns' statistics.
+        analyze=("match_key", "id_number", "place_key", "row_no", "name", "phone"),
     )
-
-    pg = False
-
-    @staticmethod
-    def for_connection() -> _Staging:
-        connection.ensure_connection()
-        return _PgStaging() if connection.vendor == "postgresql" else _SqliteStaging()
-
-    def create(self) -> None:
-        columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
-        with connection.cursor() as cursor:
-            for name in self.temp_tables:
-                cursor.execute(f"DROP TABLE IF EXISTS {temp(name)}")
-            cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
-
-    def load(
-        self,
-        rows: Iterator[tuple[Any, ...]],
-        progress: Callable[[int, int], None] | None,
-        total: int | None,
-    ) -> None:
-        chunk: list[tuple[Any, ...]] = []
-        done = 0
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= CHUNK:
-                self.write(chunk)
-                done += len(chunk)
-                chunk = []
-                if progress is not None:
-                    progress(done, max(total or 0, done))
-        if chunk:
-            self.write(chunk)
-        with connection.cursor() as cursor:
-            for column in ("match_key", "id_number", "place_key", "row_no"):
-                cursor.execute(f"CREATE INDEX {self.table}_{column} ON {self.table} ({column})")
-            # Temp tables are never auto-analysed; the joins need these columns' statistics.
-            columns = " (match_key, id_number, place_key, row_no, name, phone)"
-            cursor.execute(f"ANALYZE {self.table}{columns if self.pg else ''}")
-
-    @abc.abstractmethod
-    def write(self, chunk: list[tuple[Any, ...]]) -> None:
-        """Append rows to the staging table (COPY on PostgreSQL, executemany on SQLite)."""
-
-    def drop(self) -> None:
-        """Temp tables outlive a transaction on a kept connection: always drop them."""
-        with contextlib.suppress(Exception), connection.cursor() as cursor:
-            for name in self.temp_tables:
-                cursor.execute(f"DROP TABLE IF EXISTS {temp(name)}")
-
-
-class _PgStaging(_Staging):
-    pg = True
-
-    def write(self, chunk: list[tuple[Any, ...]]) -> None:
-        names = ", ".join(name for name, _kind in STAGE_COLUMNS)
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            with raw.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy:
-                for row in chunk:
-                    copy.write_row(row)
-
-
-class _SqliteStaging(_Staging):
-    _date_at = [i for i, (_n, kind) in enumerate(STAGE_COLUMNS) if kind == "DATE"]
-
-    def write(self, chunk: list[tuple[Any, ...]]) -> None:
-        marks = ", ".join("?" for _c in STAGE_COLUMNS)
-        (at,) = self._date_at
-        rows = [
-            row if row[at] is None else (*row[:at], row[at].isoformat(), *row[at + 1 :])
-            for row in chunk
-        ]
-        raw = connection.connection.cursor()
-        own = not connection.in_atomic_block  # one transaction per chunk, on the temp file only
-        try:
-            if own:
-                raw.execute("BEGIN")
-            raw.executemany(f"INSERT INTO {self.table} VALUES ({marks})", rows)
-            if own:
-                raw.execute("COMMIT")
-        except BaseException:
-            if own:
-                raw.execute("ROLLBACK")
-            raise
-        finally:
-            raw.close()
 
 
 # --- Applying the staged rows --------------------------------------------------------------

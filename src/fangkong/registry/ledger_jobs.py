@@ -7,7 +7,7 @@ Also the registry's export spec (the person list as a ledger).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +15,13 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from huey.contrib.djhuey import db_task
 
 from fangkong.core import audit, exports
 from fangkong.core.errors import ApplicationError, NotFound
-from fangkong.core.exports import ExportSpec, job_scope
+from fangkong.core.exports import ExportSpec
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.models import Job
 from fangkong.core.permissions import Perm
@@ -31,7 +30,7 @@ from fangkong.core.scoping import get_or_404
 from fangkong.core.spreadsheets import Column
 
 from . import selectors
-from .importer import import_persons, rejected_workbook
+from .importer import ImportSummary, import_persons, rejected_workbook
 from .models import Person
 
 ALLOWED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
@@ -85,41 +84,17 @@ def import_enqueue(
 
 def run_import_job(job_id: int) -> None:
     """What the background task does: import with progress, keep the summary."""
-    job = Job.objects.get(pk=job_id)
-    scope = job_scope(job)
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    exports.run_import_job(job_id, _import)
 
-    def progress(done: int, total: int) -> None:
-        Job.objects.filter(pk=job.pk).update(done=done, total=total)
 
-    try:
-        summary = import_persons(
-            scope=scope,
-            community_code=job.params["community"],
-            path=job.input_file,
-            filename=job.output_name,
-            dry_run=job.params.get("dry_run", False),
-            progress=progress,
-        )
-    except ApplicationError as exc:
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED, error=exc.message, finished_at=timezone.now()
-        )
-        return
-    except Exception:
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED,
-            finished_at=timezone.now(),
-            error=_("The import failed unexpectedly; nothing was saved. Tell the administrator."),
-        )
-        raise
-    result = summary.as_dict(masked=True)
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.DONE,
-        result=result,
-        done=result["rows"],
-        total=result["rows"],
-        finished_at=timezone.now(),
+def _import(job: Job, scope: Scope, progress: Callable[[int, int], None]) -> ImportSummary:
+    return import_persons(
+        scope=scope,
+        community_code=job.params["community"],
+        path=job.input_file,
+        filename=job.output_name,
+        dry_run=job.params.get("dry_run", False),
+        progress=progress,
     )
 
 

@@ -16,11 +16,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core import exports
 from fangkong.core.codes import Level
 from fangkong.core.errors import ApplicationError, NotFound
 from fangkong.core.permissions import Perm
-from fangkong.core.web import paginate, query_string, scope_of, scoped
+from fangkong.core.web import export_response, paginate, query_string, scope_of, scoped
 
 from . import ledger_jobs, selectors, services
 from .actions import actions_for
@@ -371,27 +370,11 @@ def person_export(request: HttpRequest) -> HttpResponseBase:
     POST only: an export writes a file and an audit entry."""
     scope = scope_of(request)
     params = ledger_jobs.filters_to_params(_filters(request))
-    form = ExportForm(request.POST)
-    reveal, reason = False, ""
-    if form.is_valid():
-        reveal, reason = form.cleaned_data["reveal"], form.cleaned_data["reason"]
     try:
-        if exports.should_run_inline(scope=scope, name="persons", params=params):
-            result = exports.export_inline(
-                scope=scope, name="persons", params=params, reveal=reveal, reason=reason
-            )
-            response = FileResponse(
-                result.path.open("rb"), as_attachment=True, filename=result.filename
-            )
-            result.path.unlink()  # the open handle keeps the data until streamed
-            return response
-        job = exports.export_enqueue(
-            scope=scope, name="persons", params=params, reveal=reveal, reason=reason
-        )
+        return export_response(request, scope, name="persons", params=params)
     except ApplicationError as exc:
         _fail(request, exc)
         return redirect(reverse("registry:persons") + "?" + query_string(request))
-    return redirect("core:job", job_id=job.pk)
 
 
 @scoped

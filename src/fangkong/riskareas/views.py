@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,10 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fangkong.core import exports
 from fangkong.core.errors import ApplicationError
 from fangkong.core.permissions import Perm
-from fangkong.core.web import paginate, query_string, scope_of, scoped
+from fangkong.core.web import export_response, paginate, query_string, scope_of, scoped
 
 from . import origins, selectors, services
 from .export import EXPORT_NAME, filters_to_params
@@ -215,20 +214,12 @@ def areas_export(request: HttpRequest) -> HttpResponseBase:
     scope = scope_of(request)
     params = filters_to_params(_filters(request))
     try:
-        if exports.should_run_inline(scope=scope, name=EXPORT_NAME, params=params):
-            result = exports.export_inline(scope=scope, name=EXPORT_NAME, params=params)
-            response = FileResponse(
-                result.path.open("rb"), as_attachment=True, filename=result.filename
-            )
-            result.path.unlink()
-            return response
-        job = exports.export_enqueue(scope=scope, name=EXPORT_NAME, params=params)
+        return export_response(request, scope, name=EXPORT_NAME, params=params)
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
         messages.error(request, exc.message)
         return redirect(reverse("riskareas:list") + "?" + query_string(request))
-    return redirect("core:job", job_id=job.pk)
 
 
 @scoped

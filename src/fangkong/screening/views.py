@@ -9,19 +9,19 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core import exports, regions
+from fangkong.core import regions
 from fangkong.core.codes import Level, level_of
 from fangkong.core.errors import ApplicationError, FieldError
 from fangkong.core.identifiers import IdentifierError, parse_date
 from fangkong.core.permissions import Perm
-from fangkong.core.web import paginate, scope_of, scoped
+from fangkong.core.web import export_response, paginate, scope_of, scoped
 
 from . import ledger, selectors, services
 from .forms import TRAVEL_CHOICES, HouseholdForm, RoundForm, SignForm, resolve_region
@@ -198,18 +198,10 @@ def round_export(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
     params = {"round": screening_round.pk, "at": at}
     name = ledger.EXPORTS[kind]
     try:
-        if exports.should_run_inline(scope=scope, name=name, params=params):
-            result = exports.export_inline(scope=scope, name=name, params=params)
-            response = FileResponse(
-                result.path.open("rb"), as_attachment=True, filename=result.filename
-            )
-            result.path.unlink()
-            return response
-        job = exports.export_enqueue(scope=scope, name=name, params=params)
+        return export_response(request, scope, name=name, params=params)
     except ApplicationError as exc:
         _fail(request, exc)
         return redirect(reverse("screening:round", kwargs={"pk": pk}) + f"?at={at}")
-    return redirect("core:job", job_id=job.pk)
 
 
 @scoped

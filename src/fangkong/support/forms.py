@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.web import ExportForm  # noqa: F401  (the views render it)
+
 from .models import ServiceRequest
 from .services import TEXT_MAX
 
@@ -61,8 +63,3 @@ class CancelForm(forms.Form):
         min_length=2,
         help_text=_("The resident reads this on their status page."),
     )
-
-
-class ExportForm(forms.Form):
-    reveal = forms.BooleanField(label=_("Full identity numbers and phones"), required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,10 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fangkong.core import exports
 from fangkong.core.errors import ApplicationError
 from fangkong.core.permissions import Perm
-from fangkong.core.web import paginate, query_string, scope_of, scoped
+from fangkong.core.web import export_response, paginate, query_string, scope_of, scoped
 from fangkong.registry import selectors as registry
 
 from . import selectors, services
@@ -77,29 +76,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 def queue_export(request: HttpRequest) -> HttpResponseBase:
     scope = scope_of(request)
     params = filters_to_params(_filters(request))
-    form = ExportForm(request.POST)
-    reveal, reason = False, ""
-    if form.is_valid():
-        reveal, reason = form.cleaned_data["reveal"], form.cleaned_data["reason"]
     try:
-        if exports.should_run_inline(scope=scope, name=EXPORT_NAME, params=params):
-            result = exports.export_inline(
-                scope=scope, name=EXPORT_NAME, params=params, reveal=reveal, reason=reason
-            )
-            response = FileResponse(
-                result.path.open("rb"), as_attachment=True, filename=result.filename
-            )
-            result.path.unlink()
-            return response
-        job = exports.export_enqueue(
-            scope=scope, name=EXPORT_NAME, params=params, reveal=reveal, reason=reason
-        )
+        return export_response(request, scope, name=EXPORT_NAME, params=params)
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
         messages.error(request, exc.message)
         return redirect(reverse("support:queue") + "?" + query_string(request))
-    return redirect("core:job", job_id=job.pk)
 
 
 def _request_page(

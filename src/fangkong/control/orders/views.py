@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.control.models import ControlOrder, Measure, OrderTest, Trigger
-from fangkong.core import exports as core_exports
 from fangkong.core.errors import ApplicationError, NotFound
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
-from fangkong.core.web import paginate, query_string, scope_of, scoped
+from fangkong.core.web import export_response, paginate, query_string, scope_of, scoped
 from fangkong.registry import selectors as registry_selectors
 
 from . import exports, selectors, services
@@ -66,18 +65,10 @@ def _stream_export(
     request: HttpRequest, scope: Scope, name: str, params: dict[str, Any], back: str
 ) -> HttpResponseBase:
     try:
-        if core_exports.should_run_inline(scope=scope, name=name, params=params):
-            result = core_exports.export_inline(scope=scope, name=name, params=params)
-            response = FileResponse(
-                result.path.open("rb"), as_attachment=True, filename=result.filename
-            )
-            result.path.unlink()
-            return response
-        job = core_exports.export_enqueue(scope=scope, name=name, params=params)
+        return export_response(request, scope, name=name, params=params)
     except ApplicationError as exc:
         _fail(request, exc)
         return redirect(back)
-    return redirect("core:job", job_id=job.pk)
 
 
 # --- The list ------------------------------------------------------------------------------

@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core import exports
 from fangkong.core.errors import ApplicationError
 from fangkong.core.permissions import Perm
-from fangkong.core.web import paginate, query_string, scope_of, scoped
+from fangkong.core.web import export_response, paginate, query_string, scope_of, scoped
 
 from . import selectors, services
 from .export import NAME as EXPORT_NAME
@@ -356,24 +355,8 @@ def export(request: HttpRequest, pk: int) -> HttpResponseBase:
     scope = scope_of(request)
     site = selectors.site_get(scope=scope, pk=pk)
     params = {"site": site.pk, "name": site.name}
-    form = ExportForm(request.POST)
-    reveal, reason = False, ""
-    if form.is_valid():
-        reveal, reason = form.cleaned_data["reveal"], form.cleaned_data["reason"]
     try:
-        if exports.should_run_inline(scope=scope, name=EXPORT_NAME, params=params):
-            result = exports.export_inline(
-                scope=scope, name=EXPORT_NAME, params=params, reveal=reveal, reason=reason
-            )
-            response = FileResponse(
-                result.path.open("rb"), as_attachment=True, filename=result.filename
-            )
-            result.path.unlink()
-            return response
-        job = exports.export_enqueue(
-            scope=scope, name=EXPORT_NAME, params=params, reveal=reveal, reason=reason
-        )
+        return export_response(request, scope, name=EXPORT_NAME, params=params)
     except ApplicationError as exc:
         _fail(request, exc)
         return redirect("control:sites_board", pk=pk)
-    return redirect("core:job", job_id=job.pk)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.control.models import ControlZone
+from fangkong.core.web import ExportForm  # noqa: F401  (the views render it)
 
 
 class ZoneForm(forms.Form):
@@ -35,8 +36,3 @@ class ZoneForm(forms.Form):
 
 class LiftForm(forms.Form):
     reason = forms.CharField(label=_("Reason for lifting"), max_length=500)
-
-
-class ExportForm(forms.Form):
-    reveal = forms.BooleanField(label=_("Full identity numbers and phones"), required=False)
-    reason = forms.CharField(label=_("Reason for full numbers"), max_length=200, required=False)

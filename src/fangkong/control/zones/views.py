@@ -4,7 +4,7 @@ its rules and residents, lifting it. Thin: parse, call one selector or service, 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.control.models import ControlZone
-from fangkong.core import exports
 from fangkong.core.errors import ApplicationError
 from fangkong.core.permissions import Perm
-from fangkong.core.web import paginate, query_string, scope_of, scoped
+from fangkong.core.web import export_response, paginate, query_string, scope_of, scoped
 
 from . import selectors, services
 from .export import NAME as EXPORT_NAME
@@ -164,24 +163,8 @@ def zone_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     scope = scope_of(request)
     zone = selectors.zone_get(scope=scope, pk=pk)
     params = {"zone": zone.pk, "name": zone.compound.name}
-    form = ExportForm(request.POST)
-    reveal, reason = False, ""
-    if form.is_valid():
-        reveal, reason = form.cleaned_data["reveal"], form.cleaned_data["reason"]
     try:
-        if exports.should_run_inline(scope=scope, name=EXPORT_NAME, params=params):
-            result = exports.export_inline(
-                scope=scope, name=EXPORT_NAME, params=params, reveal=reveal, reason=reason
-            )
-            response = FileResponse(
-                result.path.open("rb"), as_attachment=True, filename=result.filename
-            )
-            result.path.unlink()
-            return response
-        job = exports.export_enqueue(
-            scope=scope, name=EXPORT_NAME, params=params, reveal=reveal, reason=reason
-        )
+        return export_response(request, scope, name=EXPORT_NAME, params=params)
     except ApplicationError as exc:
         _fail(request, exc)
         return redirect("control:zones_detail", pk=pk)
-    return redirect("core:job", job_id=job.pk)
