@@ -32,22 +32,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.core.models import actor_fk
 from fangkong.core.scoping import ScopedManager
-
-
-def _user_fk(**extra: object) -> models.ForeignKey:
-    """Who did it: kept when an account is deactivated (accounts are never deleted);
-    not indexed or checked by the database (ADR 0008)."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        **extra,  # type: ignore[arg-type]
-    )
 
 
 def _person_fk(**extra: object) -> models.ForeignKey:
@@ -114,7 +100,7 @@ class Policy(models.Model):
     rules = models.JSONField(default=dict)
     preset = models.CharField(max_length=40, blank=True)  # the shipped preset it came from
     note = models.TextField(_("note"), blank=True)
-    created_by = _user_fk()
+    created_by = actor_fk()
     created_by_name = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField()
 
@@ -263,15 +249,15 @@ class ControlOrder(models.Model):
     notice_no = models.CharField(  # 告知书编号, given on approval
         _("notice number"), max_length=32, null=True, blank=True, unique=True
     )
-    proposed_by = _user_fk()
+    proposed_by = actor_fk()
     proposed_by_name = models.CharField(max_length=150, blank=True)
     proposed_at = models.DateTimeField()
-    decided_by = _user_fk()  # approved or rejected it
+    decided_by = actor_fk()  # approved or rejected it
     decided_by_name = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=500, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    ended_by = _user_fk()
+    ended_by = actor_fk()
     ended_by_name = models.CharField(max_length=150, blank=True)
     end_kind = models.CharField(max_length=10, choices=EndKind.choices, blank=True, default="")
     end_reason = models.CharField(max_length=500, blank=True)
@@ -394,7 +380,7 @@ class OrderEvent(models.Model):
     jurisdiction_code = models.CharField(max_length=15)  # the order's, when it happened
     kind = models.CharField(max_length=12, choices=Kind.choices)
     at = models.DateTimeField()
-    actor = _user_fk()
+    actor = actor_fk()
     actor_name = models.CharField(max_length=150, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -437,7 +423,7 @@ class OrderTest(models.Model):
     sampled_at = models.DateTimeField(null=True, blank=True)
     result_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=20, blank=True)  # "manual", later "testing"
-    recorded_by = _user_fk()
+    recorded_by = actor_fk()
     recorded_by_name = models.CharField(max_length=150, blank=True)
     note = models.CharField(max_length=200, blank=True)
 
@@ -537,10 +523,10 @@ class Stay(models.Model):
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="stays")
     jurisdiction_code = models.CharField(max_length=15)  # the site's
     checked_in_at = models.DateTimeField(_("checked in at"))
-    checked_in_by = _user_fk()
+    checked_in_by = actor_fk()
     checked_in_by_name = models.CharField(max_length=150, blank=True)
     checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
-    checked_out_by = _user_fk()
+    checked_out_by = actor_fk()
     checked_out_by_name = models.CharField(max_length=150, blank=True)
     out_reason = models.CharField(max_length=12, choices=OutReason.choices, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -580,10 +566,10 @@ class DoorSeal(models.Model):
     )
     jurisdiction_code = models.CharField(max_length=15)
     sealed_at = models.DateTimeField(_("sealed at"))
-    sealed_by = _user_fk()
+    sealed_by = actor_fk()
     sealed_by_name = models.CharField(_("sealed by"), max_length=150)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
-    removed_by = _user_fk()
+    removed_by = actor_fk()
     removed_by_name = models.CharField(max_length=150, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -608,7 +594,7 @@ class DoorSensor(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
     installed_at = models.DateTimeField()
-    installed_by = _user_fk()
+    installed_by = actor_fk()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
 
@@ -701,7 +687,7 @@ class FollowUp(models.Model):
     services = models.JSONField(default=dict, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_at = models.DateTimeField(null=True, blank=True)
-    recorded_by = _user_fk()
+    recorded_by = actor_fk()
     recorded_by_name = models.CharField(max_length=150, blank=True)
     # The head of the household reporting for a dependant, when not the care team.
     reported_by_person = models.ForeignKey(
@@ -779,10 +765,10 @@ class Alert(models.Model):
     raised_at = models.DateTimeField()
     escalated_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = _user_fk()
+    acknowledged_by = actor_fk()
     acknowledged_by_name = models.CharField(max_length=150, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = _user_fk()
+    closed_by = actor_fk()
     closed_by_name = models.CharField(max_length=150, blank=True)
     resolution = models.CharField(_("resolution"), max_length=500, blank=True)
 
@@ -829,7 +815,7 @@ class TransferTask(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
-    done_by = _user_fk()
+    done_by = actor_fk()
     done_by_name = models.CharField(max_length=150, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
 
@@ -870,11 +856,11 @@ class ControlZone(models.Model):
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     reason = models.TextField(_("reason"))
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
-    created_by = _user_fk()
+    created_by = actor_fk()
     created_by_name = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField()
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
-    lifted_by = _user_fk()
+    lifted_by = actor_fk()
     lifted_by_name = models.CharField(_("lifted by"), max_length=150, blank=True)
     lift_reason = models.CharField(max_length=500, blank=True)
 

@@ -10,6 +10,21 @@ from .codes import Level
 from .scoping import ScopedManager
 
 
+def actor_fk(**extra: object) -> models.ForeignKey:
+    """Who did it (an account): never indexed or checked by the database (ADR 0008),
+    kept when an account is deactivated (accounts are never deleted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 class Jurisdiction(models.Model):
     """A node of 区 > 街道/乡镇 > 社区/村 > 网格, keyed by its division code."""
 

@@ -23,30 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fangkong.core.masking import mask_id_number, mask_phone
+from fangkong.core.models import actor_fk
 from fangkong.core.scoping import ScopedManager
 
 MAX_DEADLINE_HOURS = 720  # 30 days: anything longer is not a check "on the ground"
-
-
-def _user_fk(**extra: object) -> models.ForeignKey:
-    """Who did it: never indexed or checked by the database (ADR 0008), kept when an
-    account is deactivated (accounts are never deleted)."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        **extra,  # type: ignore[arg-type]
-    )
 
 
 class PushList(models.Model):
@@ -58,7 +43,7 @@ class PushList(models.Model):
     received_at = models.DateTimeField(_("received at"))
     deadline_hours = models.PositiveSmallIntegerField(_("deadline (hours)"), default=24)
     note = models.TextField(_("note"), blank=True)
-    created_by = _user_fk()
+    created_by = actor_fk()
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager["PushList"]()
@@ -92,7 +77,7 @@ class PushListImport(models.Model):
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64, db_index=True)
     counts = models.JSONField(default=dict)
-    imported_by = _user_fk()
+    imported_by = actor_fk()
     imported_at = models.DateTimeField()
 
     objects = ScopedManager["PushListImport"]()
@@ -176,9 +161,9 @@ class PushListEntry(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    decided_by = _user_fk()
+    decided_by = actor_fk()
     decided_at = models.DateTimeField(null=True, blank=True)
-    returned_by = _user_fk()
+    returned_by = actor_fk()
     returned_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField()
@@ -289,10 +274,10 @@ class VerificationTask(models.Model):
         _("measure taken"), max_length=20, choices=Measure.choices, blank=True, default=""
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
-    verified_by = _user_fk()
+    verified_by = actor_fk()
     verified_by_name = models.CharField(max_length=150, blank=True)
     verified_at = models.DateTimeField(_("checked at"), null=True, blank=True)
-    closed_by = _user_fk()
+    closed_by = actor_fk()
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=200, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -354,7 +339,7 @@ class TaskEvent(models.Model):
     jurisdiction_code = models.CharField(max_length=15)  # the task's, when it happened
     kind = models.CharField(max_length=12, choices=Kind.choices)
     at = models.DateTimeField()
-    actor = _user_fk()
+    actor = actor_fk()
     actor_name = models.CharField(max_length=150, blank=True)
     from_code = models.CharField(max_length=15, blank=True)
     to_code = models.CharField(max_length=15, blank=True)
