@@ -40,6 +40,10 @@ LABELS = {
     "control.followup": "登记每日随访、封条、上门检测结果",
     "control.alert": "处理预警",
     "control.zone": "划定、解除封控区/管控区/防范区",
+    "testing.view": "查看核酸检测（覆盖率、未采名单、监测）",
+    "testing.manage": "管理检测轮次、采样点、设备、检测机构",
+    "testing.sample": "采样工作（码卡、上门采样、豁免登记）",
+    "testing.result": "检测结果（接收转运箱、上传结果、匹配、阳性处置）",
     "support.view": "查看居民求助",
     "support.handle": "处理居民求助",
     "data.export": "导出",
@@ -56,6 +60,7 @@ NAMES = {
     "community_viewer": "社区查看员",
     "grid_worker": "网格员",
     "care_member": "专班成员",
+    "lab_worker": "检测机构人员",
     "data_entry": "数据录入员",
 }
 

@@ -143,6 +143,9 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
 
 from fangkong.control.care.api import router as control_router  # noqa: E402
 from fangkong.registry.api import router as registry_router  # noqa: E402
+from fangkong.testing.api import ROUTERS as testing_routers  # noqa: E402
 
 api.add_router("/", registry_router)
 api.add_router("/control", control_router)
+for _router in testing_routers:
+    api.add_router("/testing", _router)

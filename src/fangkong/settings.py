@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "fangkong.pushlists",
     "fangkong.arrivals",
     "fangkong.control",
+    "fangkong.testing",
     "fangkong.support",
     "fangkong.residents",
     "huey.contrib.djhuey",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("pushlists/", include("fangkong.pushlists.urls")),
     path("arrivals/", include("fangkong.arrivals.urls")),
     path("control/", include("fangkong.control.urls")),
+    path("testing/", include("fangkong.testing.urls")),
     path("support/", include("fangkong.support.urls")),
     path("me/", include("fangkong.residents.urls")),
     path("api/v1/", api.urls),

@@ -37,6 +37,7 @@ _READ = frozenset(
         P.VERIFICATION_VIEW,
         P.ARRIVAL_VIEW,
         P.CONTROL_VIEW,
+        P.TESTING_VIEW,
         P.SUPPORT_VIEW,
     }
 )
@@ -53,10 +54,20 @@ _FIELD = frozenset(
         P.FOLLOWUP_RECORD,
         P.ALERT_HANDLE,
         P.SUPPORT_HANDLE,
+        P.TESTING_SAMPLE,
     }
 )
 # What only an officer above the community decides (a second person's approval).
-_OFFICER = frozenset({P.CONTROL_APPROVE, P.SITE_MANAGE, P.ZONE_MANAGE, P.CARE_TEAM_MANAGE})
+_OFFICER = frozenset(
+    {
+        P.CONTROL_APPROVE,
+        P.SITE_MANAGE,
+        P.ZONE_MANAGE,
+        P.CARE_TEAM_MANAGE,
+        P.TESTING_MANAGE,
+        P.TESTING_RESULT,
+    }
+)
 
 ROLES: dict[str, RoleSpec] = {
     spec.code: spec
@@ -123,6 +134,14 @@ ROLES: dict[str, RoleSpec] = {
                     P.SUPPORT_VIEW,
                 }
             ),
+            can_export=False,
+        ),
+        # A testing laboratory's staff (检测机构): its boxes and results, nobody's file.
+        RoleSpec(
+            "lab_worker",
+            _("Laboratory worker"),
+            frozenset({Level.DISTRICT, Level.SUBDISTRICT}),
+            frozenset({P.TESTING_RESULT}),
             can_export=False,
         ),
         RoleSpec(

@@ -13,3 +13,4 @@ class CoreConfig(AppConfig):
 
         register_group(NavGroup("field", _("Screening and checks"), "search"))
         register_group(NavGroup("control", _("Control"), "shield-lock"))
+        register_group(NavGroup("testing", _("Mass testing"), "eyedropper"))

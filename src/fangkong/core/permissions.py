@@ -46,6 +46,12 @@ class Perm(StrEnum):
     FOLLOWUP_RECORD = "control.followup"  # daily follow-ups, door seals, tests at the door
     ALERT_HANDLE = "control.alert"
     ZONE_MANAGE = "control.zone"
+    # Mass testing (全员核酸检测): see coverage; run rounds, sites, devices and labs;
+    # sampling work (cards, door-to-door); lab results (upload, match, positive pools)
+    TESTING_VIEW = "testing.view"
+    TESTING_MANAGE = "testing.manage"
+    TESTING_SAMPLE = "testing.sample"
+    TESTING_RESULT = "testing.result"
     # Residents' requests for help (代购、送药、就医)
     SUPPORT_VIEW = "support.view"
     SUPPORT_HANDLE = "support.handle"

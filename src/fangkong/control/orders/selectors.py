@@ -47,6 +47,8 @@ from fangkong.registry import selectors as registry_selectors
 from fangkong.registry.models import Person
 from fangkong.screening import selectors as screening_selectors
 
+from . import sources
+
 Status = ControlOrder.Status
 OPEN_STATUSES = (Status.PROPOSED, Status.ACTIVE)
 APPROVED_STATUSES = (Status.ACTIVE, Status.RELEASED, Status.ENDED)
@@ -335,6 +337,24 @@ SOURCES_OF: dict[str, tuple[str, ...]] = {
 }
 
 
+def allowed_kinds(trigger: str) -> tuple[str, ...]:
+    """The kinds of record that may stand behind a trigger: control's own and those the
+    modules built on it registered (orders/sources.py)."""
+    return SOURCES_OF.get(trigger, ()) + sources.kinds_for(trigger)
+
+
+def _plugged_source(kind: str, person: Person, pk: int, ref: str) -> TriggerSource:
+    plug = sources.get(kind)
+    facts = plug.facts([pk]).get(pk) if plug else None
+    if facts is None:
+        missing = _("The record behind the trigger does not exist.")
+        return TriggerSource(ref, "", None, None, missing)
+    if facts.problem:
+        return TriggerSource(ref, facts.label, facts.day, None, facts.problem)
+    who = person.pk if person.pk in facts.person_ids else None
+    return TriggerSource(ref, facts.label, facts.day, who)
+
+
 def parse_ref(ref: str) -> tuple[str, int] | None:
     kind, _sep, pk = (ref or "").partition(":")
     if not kind or not pk.isdigit():
@@ -439,11 +459,13 @@ def trigger_source(*, scope: Scope, trigger: str, ref: str, person: Person) -> T
     if parsed is None:
         return TriggerSource(ref, "", None, None, _("The trigger reference is not valid."))
     kind, pk = parsed
-    if kind not in SOURCES_OF.get(trigger, ()):
+    if kind not in allowed_kinds(trigger):
         return TriggerSource(
             ref, "", None, None, _("This kind of record cannot stand behind this trigger.")
         )
-    if kind == "arrivals.arrivalreport":
+    if sources.get(kind) is not None:
+        source = _plugged_source(kind, person, pk, ref)
+    elif kind == "arrivals.arrivalreport":
         source = _arrival_source(scope, trigger, pk, ref)
     elif kind == "screening.finding":
         source = _finding_source(scope, person, pk, ref)
@@ -507,7 +529,7 @@ def unmatched_orders(*, scope: Scope, orders: Iterable[ControlOrder]) -> dict[in
         if order.trigger == Trigger.MANUAL:
             continue
         parsed = parse_ref(order.trigger_ref)
-        if parsed is None or parsed[0] not in SOURCES_OF.get(order.trigger, ()):
+        if parsed is None or parsed[0] not in allowed_kinds(order.trigger):
             problems[order.pk] = _("No valid trigger reference.")
             continue
         wanted.setdefault(parsed[0], {}).setdefault(parsed[1], []).append(order)
@@ -552,6 +574,21 @@ def unmatched_orders(*, scope: Scope, orders: Iterable[ControlOrder]) -> dict[in
             ).values("pk", "kind")
         }
     for kind, by_pk in wanted.items():
+        plug = sources.get(kind)
+        if plug is not None:
+            facts = plug.facts(list(by_pk))
+            for pk, rows in by_pk.items():
+                for order in rows:
+                    fact = facts.get(pk)
+                    if fact is None:
+                        problems[order.pk] = _("The record behind the trigger does not exist.")
+                    elif fact.problem:
+                        problems[order.pk] = fact.problem
+                    elif order.person_id not in fact.person_ids:
+                        problems[order.pk] = _(
+                            "The record behind the trigger is about someone else."
+                        )
+            continue
         for pk, rows in by_pk.items():
             row = found.get(kind, {}).get(pk)
             for order in rows:

@@ -1,0 +1,1 @@
+"""The campaigns area of mass testing."""

@@ -1,0 +1,1 @@
+"""The field area of mass testing."""

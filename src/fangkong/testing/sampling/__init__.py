@@ -1,0 +1,1 @@
+"""The sampling area of mass testing."""

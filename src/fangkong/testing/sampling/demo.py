@@ -1,0 +1,98 @@
+"""The sampling area's part of the demo district (`fangkong demo`): a fixed site of the
+demo community, a mobile bus of the demo subdistrict with its stops, and a door-to-door
+team, each with its members and one device. Idempotent: sites are found by name, and
+members and devices are added only to a site that has none. The devices' tokens are not
+printed (an officer adds a device on the site's page to get an activation link)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fangkong.accounts.management.commands.demo_accounts import demo_places
+from fangkong.core.scope import Scope
+
+from ..models import Device, SamplingSite, SiteMember, Zone
+from . import services
+
+SITES: tuple[dict[str, Any], ...] = (
+    {
+        "place": "community",
+        "name": "中安街社区广场采样点",
+        "kind": SamplingSite.Kind.FIXED,
+        "address": "中安街社区文化广场",
+        "lanes": 4,
+        "area": Zone.NONE,
+        "stops": [],
+        "members": [
+            ("leader", "周建国", "13937100101"),
+            ("sampler", "刘静", "13937100102"),
+            ("sampler", "陈晓燕", "13937100103"),
+            ("scanner", "王磊", "13937100104"),
+            ("scanner", "赵雪", "13937100105"),
+            ("transporter", "孙德明", "13937100106"),
+        ],
+        "device": "1号通道扫码枪",
+    },
+    {
+        "place": "subdistrict",
+        "name": "上街区流动采样车1号",
+        "kind": SamplingSite.Kind.MOBILE,
+        "address": "",
+        "lanes": 2,
+        "area": Zone.NONE,
+        "stops": [
+            {"place": "济源路街道办事处门前", "from": "07:30", "to": "09:30"},
+            {"place": "中心路菜市场", "from": "10:00", "to": "12:00"},
+            {"place": "上街区人民医院东门", "from": "14:30", "to": "17:00"},
+        ],
+        "members": [
+            ("leader", "马向东", "13937100201"),
+            ("sampler", "郭丽", "13937100202"),
+            ("scanner", "杨帆", "13937100203"),
+            ("scanner", "吴昊", "13937100204"),
+        ],
+        "device": "采样车平板",
+    },
+    {
+        "place": "subdistrict",
+        "name": "济源路街道上门采样队",
+        "kind": SamplingSite.Kind.DOOR_TO_DOOR,
+        "address": "",
+        "lanes": 1,
+        "area": Zone.NONE,
+        "stops": [],
+        "members": [
+            ("sampler", "李秀英", "13937100301"),
+            ("scanner", "张伟", "13937100302"),
+        ],
+        "device": "上门采样手机",
+    },
+)
+
+
+def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
+    system = Scope.system(reason="demo data", code=district)
+    places = demo_places(district)
+    made = 0
+    for spec in SITES:
+        code = places.get(spec["place"], district)
+        site = SamplingSite.objects.within(system).filter(name=spec["name"]).first()
+        if site is None:
+            site = services.site_create(
+                scope=system,
+                jurisdiction_code=code,
+                name=spec["name"],
+                kind=spec["kind"],
+                address=spec["address"],
+                stops=spec["stops"],
+                lanes=spec["lanes"],
+                area=spec["area"],
+            )
+            made += 1
+        if not SiteMember.objects.filter(site=site).exists():
+            for role, name, phone in spec["members"]:
+                services.member_add(scope=system, site=site, role=role, name=name, phone=phone)
+        if not Device.objects.filter(site=site).exists():
+            services.device_create(scope=system, site=site, name=spec["device"])
+    say(f"Sampling sites: {len(SITES)} sites ({made} new), with members and a device each.")
