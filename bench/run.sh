@@ -9,7 +9,9 @@
 # build/bench/results.jsonl. Environment: BENCH_PERSONS (1000000, the import's ledger),
 # BENCH_DISTRICT_PERSONS (2000000: the demo district the screening benchmark loads),
 # BENCH_PUSH_ENTRIES (100000: the pushed list it matches against that district),
-# BENCH_CONTROL_ORDERS (100000: active control orders in that district).
+# BENCH_CONTROL_ORDERS (100000: active control orders in that district). The sampling
+# benchmark serves the application with gunicorn on a free loopback port, drives it
+# with locust, kills it, and restarts this cluster once (--pg-restart).
 #
 # To add a benchmark, add its `fangkong` command line to BENCHES.
 set -uo pipefail
@@ -22,6 +24,7 @@ BENCHES=(
     "bench import --persons $PERSONS"
     "bench screening --persons $DISTRICT_PERSONS --entries $PUSH_ENTRIES"
     "bench control --orders $CONTROL_ORDERS --persons $DISTRICT_PERSONS"
+    "bench sampling --persons $DISTRICT_PERSONS --pg-restart"
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,3 +1,5 @@
+import os
+
 from django.urls import include, path
 
 from fangkong.api import api
@@ -20,6 +22,13 @@ urlpatterns = [
     path("me/", include("fangkong.residents.urls")),
     path("api/v1/", api.urls),
 ]
+
+# The bare endpoint of `fangkong bench sampling` (ADR 0020), on the benchmark's own
+# server only: never mounted otherwise.
+if os.environ.get("FANGKONG_BENCH_BARE") == "1":  # pragma: no cover
+    from fangkong.testing.bench.bare import bare_scans
+
+    urlpatterns.append(path("bench/bare-scans", bare_scans))
 
 handler403 = "fangkong.core.views.forbidden"
 handler404 = "fangkong.core.views.not_found"

@@ -33,6 +33,9 @@ def gunicorn_command(*, bind: str, workers: int, timeout: int) -> list[str]:
         "--timeout", str(timeout),
         "--graceful-timeout", "30",
         "--keep-alive", "5",
+        # Load the application once in the master: a recycled worker is a fork, not a
+        # second of Django start-up during which its share of requests waits.
+        "--preload",
         # Recycle workers now and then so a slow leak never takes the server down.
         "--max-requests", "2000",
         "--max-requests-jitter", "200",
