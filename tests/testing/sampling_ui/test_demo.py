@@ -3,6 +3,8 @@ each; a second run adds nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from fangkong.testing.models import Device, SamplingSite, SiteMember
@@ -36,3 +38,40 @@ def test_the_demo_makes_three_sites_once(tree: object) -> None:
     )
     assert again == first
     assert not any("fkt_" in line for line in said)
+
+
+def test_the_demo_morning_scans_through_the_ingest_once(
+    tree: object, django_capture_on_commit_callbacks: Any
+) -> None:
+    """With the demo round open, the square's device scans people of the demo
+    subdistrict outside its zones and its demo community, 20 to a tube, 5 tubes to a box,
+    every box but the last handed over; a second run scans nothing."""
+    from django.db.models import Sum
+
+    from fangkong.registry.demo import demo_load
+    from fangkong.testing.campaigns import demo as campaigns_demo
+    from fangkong.testing.models import Coverage, Sample, ScanReceipt, TransportBox, Tube
+
+    demo_load(persons=900, seed=1, district=DISTRICT)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaigns_demo.load(district=DISTRICT, seed=1, say=lambda _s: None)
+    said: list[str] = []
+    demo.load(district=DISTRICT, seed=1, say=said.append)
+    people = Sample.objects.count()
+    assert people > 0
+    assert not Sample.objects.filter(jurisdiction_code__startswith="410106001001").exists()
+    tubes = (people + 19) // 20
+    boxes = (tubes + 4) // 5
+    assert Tube.objects.filter(status="packed").count() == tubes
+    assert list(TransportBox.objects.order_by("barcode").values_list("status", flat=True)) == [
+        "handed_over"
+    ] * (boxes - 1) + ["packing"]
+    assert Coverage.objects.aggregate(n=Sum("sampled"))["n"] == people
+    assert not ScanReceipt.objects.filter(outcome="rejected").exists()
+    assert said[-1] == (
+        f"Sampling: {people} people of the demo subdistrict scanned at the square into "
+        f"{tubes} tubes, {boxes} boxes ({boxes - 1} handed over)."
+    )
+    receipts = ScanReceipt.objects.count()
+    demo.load(district=DISTRICT, seed=1, say=said.append)
+    assert (Sample.objects.count(), ScanReceipt.objects.count()) == (people, receipts)

@@ -6,14 +6,20 @@ printed (an officer adds a device on the site's page to get an activation link).
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
+
+from django.utils import timezone
 
 from fangkong.accounts.management.commands.demo_accounts import demo_places
 from fangkong.core.scope import Scope
 
-from ..models import Device, SamplingSite, SiteMember, Zone
-from . import services
+from ..models import Campaign, Device, SamplingSite, SiteMember, Target, Tube, Zone
+from . import ingest, services
+
+POOL = 20
 
 SITES: tuple[dict[str, Any], ...] = (
     {
@@ -96,3 +102,84 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
         if not Device.objects.filter(site=site).exists():
             services.device_create(scope=system, site=site, name=spec["device"])
     say(f"Sampling sites: {len(SITES)} sites ({made} new), with members and a device each.")
+    _morning(district=district, places=places, say=say)
+
+
+# The square's morning: this many people of the demo subdistrict scanned, 20 to a tube, 5
+# tubes to a box, every box but the last handed over (the lab's demo receives them).
+MORNING_PEOPLE = 600
+TUBES_PER_BOX = 5
+
+
+def _morning(*, district: str, places: dict[str, str], say: Callable[[str], None]) -> None:
+    """Scans through the real ingest (the square's device), once: a round half done."""
+    campaign = (
+        Campaign.objects.filter(jurisdiction_code__startswith=district, status="open")
+        .order_by("-starts_at")
+        .first()
+    )
+    square = SamplingSite.objects.filter(name=SITES[0]["name"]).first()
+    device = Device.objects.filter(site=square, revoked_at__isnull=True).first()
+    if campaign is None or square is None or device is None:
+        return
+    if Tube.objects.filter(campaign=campaign, site=square).exists():
+        return
+    # The square's 20-in-1 tubes take the subdistrict's people outside any zone; the demo
+    # community itself (its control zones, its door-to-door list) is left to the field.
+    subdistrict = places.get("subdistrict", district)
+    community = places.get("community", district)
+    codes = list(
+        Target.objects.filter(
+            campaign=campaign,
+            jurisdiction_code__startswith=subdistrict,
+            exemption="",
+            zone="",
+        )
+        .exclude(jurisdiction_code__startswith=community)
+        .exclude(person__id_number__isnull=True)
+        .order_by("building_id", "household_id", "person_id")
+        .values_list("person__id_number", flat=True)[:MORNING_PEOPLE]
+    )
+    now = timezone.now()
+    start = now - dt.timedelta(minutes=len(codes) // 10 + 30)
+    scans: list[ingest.ScanIn] = []
+    tubes: list[str] = []
+    for n in range(0, len(codes), POOL):
+        tube = f"SJ{now:%m%d}{n // POOL + 1:05d}"
+        tubes.append(tube)
+        at = start + dt.timedelta(minutes=n // 10)
+        scans.append(ingest.ScanIn(id=uuid.uuid4().hex, kind="open", at=at, tube=tube))
+        for i, code in enumerate(codes[n : n + POOL]):
+            scans.append(
+                ingest.ScanIn(
+                    id=uuid.uuid4().hex,
+                    kind="sample",
+                    at=at + dt.timedelta(seconds=30 * i),
+                    tube=tube,
+                    code=code or "",
+                )
+            )
+        scans.append(ingest.ScanIn(id=uuid.uuid4().hex, kind="close", at=at, tube=tube))
+    boxes = [tubes[i : i + TUBES_PER_BOX] for i in range(0, len(tubes), TUBES_PER_BOX)]
+    for b, box_tubes in enumerate(boxes, start=1):
+        box = f"BOX{now:%m%d}{b:03d}"
+        for tube in box_tubes:
+            scans.append(
+                ingest.ScanIn(id=uuid.uuid4().hex, kind="pack", at=now, tube=tube, box=box)
+            )
+        if b < len(boxes):
+            scans.append(
+                ingest.ScanIn(
+                    id=uuid.uuid4().hex,
+                    kind="handover",
+                    at=now,
+                    box=box,
+                    transporter=SITES[0]["members"][-1][1],
+                )
+            )
+    for i in range(0, len(scans), ingest.MAX_SCANS):
+        ingest.scans_ingest(device=device, campaign=campaign, scans=scans[i : i + ingest.MAX_SCANS])
+    say(
+        f"Sampling: {len(codes)} people of the demo subdistrict scanned at the square into "
+        f"{len(tubes)} tubes, {len(boxes)} boxes ({len(boxes) - 1} handed over)."
+    )
