@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
-from .codes import DEVICE_TOKEN_PREFIX, hash_token
-from .models import Campaign, Device, SamplingSite
+from fangkong.core import audit
+from fangkong.core.errors import ApplicationError, Conflict, FieldError
+from fangkong.core.permissions import Perm
+from fangkong.core.scope import Scope
+
+from .codes import DEVICE_TOKEN_PREFIX, hash_token, new_device_token
+from .models import Campaign, Device, Lab, SamplingSite
 
 # last_seen_at is written at most this often per device (not on every batch).
 SEEN_EVERY_S = 60
@@ -120,3 +126,52 @@ def campaign_for(site: SamplingSite, pk: int) -> Campaign | None:
     if not site.jurisdiction_code.startswith(campaign.jurisdiction_code):
         return None
     return campaign
+
+
+# --- Making and revoking devices (sites' and labs') -------------------------------------
+
+
+def device_create(
+    *,
+    scope: Scope,
+    name: str,
+    site: SamplingSite | None = None,
+    lab: Lab | None = None,
+) -> tuple[Device, str]:
+    """A device of a site (scans) or of a lab (boxes, results). Returns the device and
+    its token, shown this once (only the SHA-256 is kept)."""
+    if (site is None) == (lab is None):
+        raise ValueError("a device belongs to a site or to a lab")
+    owner_code = site.jurisdiction_code if site is not None else lab.jurisdiction_code  # type: ignore[union-attr]
+    scope.require(Perm.TESTING_MANAGE, at=owner_code)
+    name = name.strip()
+    if not name:
+        message = _("A name is required.")
+        raise ApplicationError(message, errors=[FieldError("name", "invalid", message)])
+    token = new_device_token()
+    with transaction.atomic():
+        device = Device.objects.create(
+            site=site,
+            lab=lab,
+            jurisdiction_code=owner_code,
+            name=name[:60],
+            key_hash=hash_token(token),
+            prefix=token[:10],
+            created_at=timezone.now(),
+            created_by_id=scope.actor_id,
+        )
+        audit.record(scope, "testing.device.created", device, jurisdiction_code=owner_code)
+    return device, token
+
+
+def device_revoke(*, scope: Scope, device: Device, reason: str = "") -> Device:
+    scope.require(Perm.TESTING_MANAGE, at=device.jurisdiction_code)
+    with transaction.atomic():
+        updated = Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if not updated:
+            raise Conflict(_("This device is already revoked."))
+        audit.record(scope, "testing.device.revoked", device, reason=reason)
+    device.refresh_from_db()
+    return device

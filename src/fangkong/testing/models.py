@@ -139,6 +139,11 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def overlaps(self, code: str) -> bool:
+        """Whether the round's jurisdictions and `code` overlap (one within the other)."""
+        codes = self.scope_codes or [self.jurisdiction_code]
+        return any(c.startswith(code) or code.startswith(c) for c in codes)
+
 
 class Target(models.Model):
     """One person of a campaign's target population (应检人员), materialised at opening;

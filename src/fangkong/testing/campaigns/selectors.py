@@ -63,8 +63,7 @@ def concerns(scope: Scope, campaign: Campaign) -> bool:
         return False
     if not scope.code.startswith(campaign.jurisdiction_code):
         return False
-    codes = campaign.scope_codes or [campaign.jurisdiction_code]
-    return any(c.startswith(scope.code) or scope.code.startswith(c) for c in codes)
+    return campaign.overlaps(scope.code)
 
 
 def campaigns(*, scope: Scope, status: str = "") -> list[Campaign]:

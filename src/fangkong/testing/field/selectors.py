@@ -192,8 +192,7 @@ def campaigns(*, scope: Scope, open_only: bool = False) -> list[Campaign]:
     for c in Campaign.objects.filter(status__in=wanted).order_by("-starts_at", "-id"):
         if not (scope.covers(c.jurisdiction_code) or scope.code.startswith(c.jurisdiction_code)):
             continue
-        codes = c.scope_codes or [c.jurisdiction_code]
-        if any(code.startswith(scope.code) or scope.code.startswith(code) for code in codes):
+        if c.overlaps(scope.code):
             found.append(c)
     return found
 

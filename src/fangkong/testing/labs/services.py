@@ -18,7 +18,8 @@ from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
 
-from ..codes import clean_barcode, hash_token, new_device_token
+from .. import devices
+from ..codes import clean_barcode
 from ..models import Device, Lab, LabResult, TransportBox, Tube
 from . import results as lab_results
 from .selectors import box_is_late
@@ -65,40 +66,15 @@ def lab_create(
 
 
 def lab_device_create(*, scope: Scope, lab: Lab, name: str) -> tuple[Device, str]:
-    """A phone or PC of the lab (boxes, results). Returns the device and its token,
-    shown this once (only the SHA-256 is kept)."""
-    scope.require(Perm.TESTING_MANAGE, at=lab.jurisdiction_code)
-    name = name.strip()
-    if not name:
-        raise _invalid("name", _("A name is required."))
-    token = new_device_token()
-    with transaction.atomic():
-        device = Device.objects.create(
-            lab=lab,
-            jurisdiction_code=lab.jurisdiction_code,
-            name=name[:60],
-            key_hash=hash_token(token),
-            prefix=token[:10],
-            created_at=timezone.now(),
-            created_by_id=scope.actor_id,
-        )
-        audit.record(scope, "testing.device.created", device, data={"lab": lab.pk})
-    return device, token
+    """A phone or PC of the lab (boxes, results); its token is shown this once."""
+    return devices.device_create(scope=scope, lab=lab, name=name)
 
 
 def lab_device_revoke(*, scope: Scope, device: Device) -> Device:
     scope.require(Perm.TESTING_MANAGE, at=device.jurisdiction_code)
     if device.lab_id is None:
         raise Conflict(_("This is not a lab's device."))
-    with transaction.atomic():
-        updated = Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        if not updated:
-            raise Conflict(_("This device is already revoked."))
-        audit.record(scope, "testing.device.revoked", device)
-    device.refresh_from_db()
-    return device
+    return devices.device_revoke(scope=scope, device=device)
 
 
 # --- Boxes received -----------------------------------------------------------------------

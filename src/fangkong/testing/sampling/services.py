@@ -10,17 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
-from fangkong.core.errors import ApplicationError, Conflict, FieldError
+from fangkong.core.errors import ApplicationError, FieldError
 from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
 
-from ..codes import hash_token, new_device_token
-from ..models import Device, Lab, SamplingSite, SiteMember, Zone
+from .. import devices
+from ..models import SamplingSite, SiteMember, Zone
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
@@ -134,46 +133,6 @@ def member_remove(*, scope: Scope, member: SiteMember) -> None:
         audit.record(scope, "testing.site.member_removed", member.site, data={"member": member.pk})
 
 
-def device_create(
-    *,
-    scope: Scope,
-    name: str,
-    site: SamplingSite | None = None,
-    lab: Lab | None = None,
-) -> tuple[Device, str]:
-    """A device of a site (scans) or of a lab (boxes, results). Returns the device and
-    its token, shown this once (only the SHA-256 is kept)."""
-    if (site is None) == (lab is None):
-        raise ValueError("a device belongs to a site or to a lab")
-    owner_code = site.jurisdiction_code if site is not None else lab.jurisdiction_code  # type: ignore[union-attr]
-    scope.require(Perm.TESTING_MANAGE, at=owner_code)
-    name = name.strip()
-    if not name:
-        raise _invalid("name", _("A name is required."))
-    token = new_device_token()
-    with transaction.atomic():
-        device = Device.objects.create(
-            site=site,
-            lab=lab,
-            jurisdiction_code=owner_code,
-            name=name[:60],
-            key_hash=hash_token(token),
-            prefix=token[:10],
-            created_at=timezone.now(),
-            created_by_id=scope.actor_id,
-        )
-        audit.record(scope, "testing.device.created", device, jurisdiction_code=owner_code)
-    return device, token
-
-
-def device_revoke(*, scope: Scope, device: Device, reason: str = "") -> Device:
-    scope.require(Perm.TESTING_MANAGE, at=device.jurisdiction_code)
-    with transaction.atomic():
-        updated = Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        if not updated:
-            raise Conflict(_("This device is already revoked."))
-        audit.record(scope, "testing.device.revoked", device, reason=reason)
-    device.refresh_from_db()
-    return device
+# Devices of sites and labs: one implementation, in testing/devices.py.
+device_create = devices.device_create
+device_revoke = devices.device_revoke
