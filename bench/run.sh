@@ -11,7 +11,8 @@
 # BENCH_PUSH_ENTRIES (100000: the pushed list it matches against that district),
 # BENCH_CONTROL_ORDERS (100000: active control orders in that district). The sampling
 # benchmark serves the application with gunicorn on a free loopback port, drives it
-# with locust, kills it, and restarts this cluster once (--pg-restart).
+# with locust, kills it, and restarts this cluster once (--pg-restart). The report
+# benchmark comes last: it measures the daily report with the others' data in place.
 #
 # To add a benchmark, add its `fangkong` command line to BENCHES.
 set -uo pipefail
@@ -25,6 +26,7 @@ BENCHES=(
     "bench screening --persons $DISTRICT_PERSONS --entries $PUSH_ENTRIES"
     "bench control --orders $CONTROL_ORDERS --persons $DISTRICT_PERSONS"
     "bench sampling --persons $DISTRICT_PERSONS --pg-restart"
+    "bench report --persons $DISTRICT_PERSONS --orders $CONTROL_ORDERS"
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -142,10 +142,14 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
 
 
 from fangkong.control.care.api import router as control_router  # noqa: E402
+from fangkong.messaging.api import router as messaging_router  # noqa: E402
 from fangkong.registry.api import router as registry_router  # noqa: E402
+from fangkong.reports.api import router as reports_router  # noqa: E402
 from fangkong.testing.api import ROUTERS as testing_routers  # noqa: E402
 
 api.add_router("/", registry_router)
 api.add_router("/control", control_router)
+api.add_router("/reports", reports_router)
+api.add_router("/messaging", messaging_router)
 for _router in testing_routers:
     api.add_router("/testing", _router)

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "fangkong.testing",
     "fangkong.support",
     "fangkong.residents",
+    "fangkong.messaging",
+    "fangkong.notices",
+    "fangkong.reports",
     "huey.contrib.djhuey",
 ]
 
@@ -95,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fangkong.accounts.context_processors.scope",
+                "fangkong.notices.context.unread",
             ],
         },
     }
@@ -258,6 +262,9 @@ FANGKONG_SMS_HTTP_URL = os.environ.get("FANGKONG_SMS_HTTP_URL", "")
 FANGKONG_SMS_HTTP_TOKEN = os.environ.get("FANGKONG_SMS_HTTP_TOKEN", "")
 FANGKONG_SMS_HTTP_TIMEOUT = float(os.environ.get("FANGKONG_SMS_HTTP_TIMEOUT", "10"))
 FANGKONG_TRUSTED_PROXIES = int(os.environ.get("FANGKONG_TRUSTED_PROXIES", "0"))
+# The daily report (reports/): drafts prepared from this hour, late after the deadline.
+FANGKONG_REPORT_HOUR = int(os.environ.get("FANGKONG_REPORT_HOUR", "17"))
+FANGKONG_REPORT_DEADLINE_HOUR = int(os.environ.get("FANGKONG_REPORT_DEADLINE_HOUR", "18"))
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,9 @@ urlpatterns = [
     path("control/", include("fangkong.control.urls")),
     path("testing/", include("fangkong.testing.urls")),
     path("support/", include("fangkong.support.urls")),
+    path("reports/", include("fangkong.reports.urls")),
+    path("notices/", include("fangkong.notices.urls")),
+    path("messages/", include("fangkong.messaging.urls")),
     path("me/", include("fangkong.residents.urls")),
     path("api/v1/", api.urls),
 ]

@@ -22,6 +22,7 @@ def _s(w: World) -> dict[str, Any]:
 ROUTES = [
     Route("screening:rounds", is_object=False, without_perm=ANY_ROLE),
     Route("screening:my_tasks", is_object=False, without_perm=ANY_ROLE),
+    Route("screening:day_list", is_object=False, without_perm=ANY_ROLE),
     Route("screening:regions", is_object=False, without_perm=ANY_ROLE),
     Route(
         "screening:round_new",

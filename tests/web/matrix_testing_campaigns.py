@@ -82,6 +82,7 @@ def _form(name: str) -> dict[str, Any]:
 
 ROUTES: list[Route] = [
     Route("testing:campaigns_list", is_object=False, **_VIEW),
+    Route("testing:campaigns_day", is_object=False, **_VIEW),
     Route("testing:campaigns_new", is_object=False, **_MANAGE),
     Route(
         "testing:campaigns_new",

@@ -39,6 +39,7 @@ _READ = frozenset(
         P.CONTROL_VIEW,
         P.TESTING_VIEW,
         P.SUPPORT_VIEW,
+        P.REPORT_VIEW,
     }
 )
 _WORK = _READ | {P.PLACE_MANAGE, P.PERSON_EDIT, P.PERSON_REVEAL, P.PERSON_IMPORT, P.EXPORT}
@@ -57,6 +58,8 @@ _FIELD = frozenset(
         P.TESTING_SAMPLE,
     }
 )
+# An office's own work: its daily report and its texts to residents.
+_OFFICE = frozenset({P.REPORT_FILL, P.MESSAGE_SEND})
 # What only an officer above the community decides (a second person's approval).
 _OFFICER = frozenset(
     {
@@ -66,6 +69,8 @@ _OFFICER = frozenset(
         P.CARE_TEAM_MANAGE,
         P.TESTING_MANAGE,
         P.TESTING_RESULT,
+        P.REPORT_SIGN,
+        P.NOTICE_SEND,
     }
 )
 
@@ -91,6 +96,7 @@ ROLES: dict[str, RoleSpec] = {
             _WORK
             | _FIELD
             | _OFFICER
+            | _OFFICE
             | {P.PERSON_TRANSFER, P.USER_VIEW, P.USER_MANAGE, P.VERIFICATION_ROUTE},
         ),
         RoleSpec(
@@ -103,7 +109,15 @@ ROLES: dict[str, RoleSpec] = {
             "community_worker",
             _("Community worker"),
             frozenset({Level.COMMUNITY}),
-            _WORK | _FIELD | {P.USER_VIEW, P.CARE_TEAM_MANAGE},
+            _WORK | _FIELD | _OFFICE | {P.USER_VIEW, P.CARE_TEAM_MANAGE},
+        ),
+        # The community's head (书记/主任): a community worker who also signs the
+        # community's daily report (never one they filled in themselves).
+        RoleSpec(
+            "community_head",
+            _("Community head"),
+            frozenset({Level.COMMUNITY}),
+            _WORK | _FIELD | _OFFICE | {P.USER_VIEW, P.CARE_TEAM_MANAGE, P.REPORT_SIGN},
         ),
         RoleSpec(
             "community_viewer",

@@ -40,3 +40,12 @@ def pending_user(pk: object) -> User | None:
     if not isinstance(pk, int):
         return None
     return User.objects.filter(pk=pk, is_active=True).first()
+
+
+def actor_display(scope: Scope) -> str:
+    """Who did it, as colleagues (and the people concerned) know them: the account's full
+    name; the account name when it has none, "system" for a job."""
+    if scope.actor_id is None:
+        return scope.actor_name
+    full = User.objects.filter(pk=scope.actor_id).values_list("full_name", flat=True).first()
+    return full or scope.actor_name

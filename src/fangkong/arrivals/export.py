@@ -32,6 +32,8 @@ def filters_to_params(f: selectors.ReportFilters) -> dict[str, Any]:
         "arrived_until": f.arrived_until.isoformat() if f.arrived_until else "",
         "province": f.province,
         "q": f.query,
+        "on": f.on,
+        "day": f.day.isoformat() if f.day else "",
     }
 
 
@@ -52,6 +54,8 @@ def params_to_filters(params: dict[str, Any]) -> selectors.ReportFilters:
         arrived_until=_day(params.get("arrived_until")),
         province=params.get("province") or "",
         query=params.get("q") or "",
+        on=params.get("on") or "",
+        day=_day(params.get("day")),
     )
 
 

@@ -254,6 +254,19 @@ class FilterForm(forms.Form):
     arrived_until = forms.DateField(label=_("Arrived until"), required=False, widget=DATE)
     province = forms.CharField(required=False, max_length=2)
     q = forms.CharField(label=_("Search"), required=False, max_length=40)
+    # A figure of the daily report (arrivals/selectors.py DAY_FILTERS) and its day.
+    on = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", ""),
+            ("sent", "sent"),
+            ("arrived", "arrived"),
+            ("verified", "verified"),
+            ("waiting", "waiting"),
+        ],
+        widget=forms.HiddenInput,
+    )
+    day = forms.DateField(required=False, widget=forms.HiddenInput)
 
 
 class VerifyForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.core import regions
 from fangkong.core.errors import NotFound
@@ -101,6 +103,43 @@ def report_by_receipt(link: ArrivalLink, receipt: str) -> ArrivalReport | None:
 STATUS_FILTERS = ("todo", "waiting", "recheck", "verified", "all")
 
 
+def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+
+
+def _sent_on(day: dt.date) -> Q:
+    start, end = _bounds(day)
+    return Q(submitted_at__gte=start, submitted_at__lt=end)
+
+
+def _verified_on(day: dt.date) -> Q:
+    start, end = _bounds(day)
+    return Q(verified_at__gte=start, verified_at__lt=end)
+
+
+def _waiting_at_end_of(day: dt.date) -> Q:
+    _start, end = _bounds(day)
+    return Q(submitted_at__lt=end) & (Q(verified_at__isnull=True) | Q(verified_at__gte=end))
+
+
+# The daily report's figures and the queue share these (a number and its list agree):
+# sent that day, arrived that day, verified that day, waiting at the end of that day.
+DAY_FILTERS: dict[str, Callable[[dt.date], Q]] = {
+    "sent": _sent_on,
+    "arrived": lambda day: Q(arrival_date=day),
+    "verified": _verified_on,
+    "waiting": _waiting_at_end_of,
+}
+DAY_FILTER_LABELS = {
+    "sent": gettext_lazy("sent on"),
+    "arrived": gettext_lazy("arrived on"),
+    "verified": gettext_lazy("verified on"),
+    "waiting": gettext_lazy("waiting at the end of"),
+}
+
+
 @dataclass(frozen=True)
 class ReportFilters:
     status: str = "todo"  # todo: waiting or to check again
@@ -110,9 +149,14 @@ class ReportFilters:
     arrived_until: dt.date | None = None
     province: str = ""
     query: str = ""
+    # A figure of the daily report: the reports it counts on `day` (DAY_FILTERS).
+    on: str = ""
+    day: dt.date | None = None
 
     def describe(self) -> str:
         parts = []
+        if self.on in DAY_FILTERS and self.day:
+            parts.append(f"{DAY_FILTER_LABELS[self.on]} {self.day.isoformat()}")
         statuses = dict(Status.choices)
         if self.status == "todo":
             parts.append(_("waiting or to check again"))
@@ -181,6 +225,8 @@ def report_list(*, scope: Scope, filters: ReportFilters | None = None) -> QueryS
         reports = reports.filter(origin_code__startswith=f.province[:2])
     if f.query:
         reports = reports.filter(_search(f.query))
+    if f.on in DAY_FILTERS and f.day:
+        reports = reports.filter(DAY_FILTERS[f.on](f.day))
     return reports.annotate(risk_rank=RISK_RANK).order_by("risk_rank", "-submitted_at", "-id")
 
 
@@ -275,12 +321,6 @@ class ArrivalCounts:
     by_province: dict[str, int] = field(default_factory=dict)
 
 
-def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-
-
 def daily_counts(
     *, scope: Scope, day: dt.date, under: str = "", width: int | None = None
 ) -> dict[str, ArrivalCounts]:
@@ -290,7 +330,6 @@ def daily_counts(
     community), or "" for the whole scope (narrowed to `under`) when width is None.
     """
     scope.require(Perm.ARRIVAL_VIEW)
-    start, end = _day_bounds(day)
     base = ArrivalReport.objects.within(scope)
     if under:
         base = base.within_code(under)
@@ -300,7 +339,7 @@ def daily_counts(
     def counts(code: str) -> ArrivalCounts:
         return result.setdefault(code, ArrivalCounts())
 
-    sent = base.filter(submitted_at__gte=start, submitted_at__lt=end)
+    sent = base.filter(DAY_FILTERS["sent"](day))
     received = (
         sent.annotate(k=key)
         .values("k")
@@ -324,12 +363,16 @@ def daily_counts(
     for row in provinces:
         counts(row["k"]).by_province[row["province"]] = row["n"]
     arrived = (
-        base.filter(arrival_date=day).annotate(k=key).values("k").annotate(n=Count("id")).order_by()
+        base.filter(DAY_FILTERS["arrived"](day))
+        .annotate(k=key)
+        .values("k")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     for row in arrived:
         counts(row["k"]).arrived = row["n"]
     verified = (
-        base.filter(verified_at__gte=start, verified_at__lt=end)
+        base.filter(DAY_FILTERS["verified"](day))
         .annotate(k=key)
         .values("k")
         .annotate(n=Count("id"), registered=Count("id", filter=Q(person_registered=True)))
@@ -339,8 +382,7 @@ def daily_counts(
         c = counts(row["k"])
         c.verified, c.registered = row["n"], row["registered"]
     waiting = (
-        base.filter(submitted_at__lt=end)
-        .filter(Q(verified_at__isnull=True) | Q(verified_at__gte=end))
+        base.filter(DAY_FILTERS["waiting"](day))
         .annotate(k=key)
         .values("k")
         .annotate(n=Count("id"))

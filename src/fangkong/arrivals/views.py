@@ -245,6 +245,8 @@ def _filters(request: HttpRequest) -> selectors.ReportFilters:
         arrived_until=data.get("arrived_until"),
         province=data.get("province") or "",
         query=data.get("q") or "",
+        on=data.get("on") or "",
+        day=data.get("day"),
     )
 
 

@@ -55,6 +55,15 @@ class Perm(StrEnum):
     # Residents' requests for help (代购、送药、就医)
     SUPPORT_VIEW = "support.view"
     SUPPORT_HANDLE = "support.handle"
+    # The daily report upward (日报): read reports and the command dashboard; prepare,
+    # fill in and submit a report (填报); sign it (签发, another person than the filler)
+    REPORT_VIEW = "report.view"
+    REPORT_FILL = "report.fill"
+    REPORT_SIGN = "report.sign"
+    # Notices to staff (通知) with attachments and read receipts
+    NOTICE_SEND = "notice.send"
+    # Text messages to residents (短信通知) from templates, in the background
+    MESSAGE_SEND = "message.send"
     # Data leaving the system
     EXPORT = "data.export"
     # Accounts and oversight

@@ -589,6 +589,29 @@ def write_xlsx(
         book.close()
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook of several (`write_workbook`)."""
+
+    name: str
+    title: str
+    meta: Sequence[tuple[str, str]]
+    columns: Sequence[Column]
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]]
+
+
+def write_workbook(target: str | os.PathLike[str] | IO[bytes], sheets: Sequence[Sheet]) -> int:
+    """Write several sheets (a report's levels); return the data rows written in all."""
+    book = xlsxwriter.Workbook(
+        target if not isinstance(target, os.PathLike) else os.fspath(target),
+        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    try:
+        return sum(_write_sheet(book, s.name, s.title, s.meta, s.columns, s.rows) for s in sheets)
+    finally:
+        book.close()
+
+
 def _write_sheet(
     book: xlsxwriter.Workbook,
     sheet_name: str,

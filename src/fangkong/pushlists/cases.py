@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from django.db import connection
 
-from fangkong.accounts.models import User
-from fangkong.core.scope import Scope
-
 # pg_advisory_xact_lock key: cases are opened one transaction at a time, so an import
 # and a district officer's decision never both open a case for the same person.
 CASE_LOCK = 7_106_003
@@ -32,11 +29,3 @@ def subject_key(*, person_id: int | None, id_number: str | None, entry_id: int |
     if entry_id is None:
         raise ValueError("a case needs a person, an identity number or an entry")
     return f"e:{entry_id}"
-
-
-def actor_display(scope: Scope) -> str:
-    """Who did it, as colleagues and the sender know them: the account's full name."""
-    if scope.actor_id is None:
-        return scope.actor_name
-    full = User.objects.filter(pk=scope.actor_id).values_list("full_name", flat=True).first()
-    return full or scope.actor_name

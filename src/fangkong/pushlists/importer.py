@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from fangkong.accounts.selectors import actor_display
 from fangkong.core import audit
 from fangkong.core.codes import Level, next_prefix
 from fangkong.core.errors import ApplicationError, NotFound
@@ -53,7 +54,7 @@ from fangkong.core.spreadsheets import Cell, Column, SpreadsheetError, open_tabl
 from fangkong.core.staging import Staging
 
 from . import matching
-from .cases import actor_display, lock_cases
+from .cases import lock_cases
 from .matching import Candidate, Decision
 from .models import MAX_DEADLINE_HOURS, PushList, PushListImport
 

@@ -9,6 +9,7 @@ escalation mark, so the lists are right whether or not the periodic task has run
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,14 +180,23 @@ TASK_VIEWS = ("open", "done", "closed", "all")
 
 
 def tasks(
-    *, scope: Scope, show: str = "open", query: str = "", code: str = ""
+    *,
+    scope: Scope,
+    show: str = "open",
+    query: str = "",
+    code: str = "",
+    on: str = "",
+    day: dt.date | None = None,
 ) -> QuerySet[VerificationTask]:
     """A community's (or grid's, subdistrict's) tasks: open ones by deadline, so the
-    overdue come first and then those due soon."""
+    overdue come first and then those due soon. `on` and `day` narrow them to what a
+    figure of the daily report counts (DAY_FILTERS)."""
     scope.require(Perm.VERIFICATION_VIEW)
     found = VerificationTask.objects.within(scope).select_related("person")
     if code:
         found = found.within_code(code)
+    if on in DAY_FILTERS and day is not None:
+        found = found.filter(DAY_FILTERS[on](day))
     if show == "open":
         found = found.filter(status=Status.OPEN).order_by("deadline", "id")
     elif show == "done":
@@ -386,6 +396,48 @@ def supervision(*, scope: Scope, code: str = "", now: dt.datetime | None = None)
     return result
 
 
+def _day_cut(day: dt.date) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """The day's start and end, and the moment "at the end of the day" is read at (now,
+    for today)."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    end = start + dt.timedelta(days=1)
+    return start, end, min(end, timezone.now())
+
+
+def _open_at_end_of(day: dt.date) -> Q:
+    _start, _end, cut = _day_cut(day)
+    return (
+        Q(created_at__lt=cut)
+        & (Q(verified_at__isnull=True) | Q(verified_at__gte=cut))
+        & (Q(closed_at__isnull=True) | Q(closed_at__gte=cut))
+    )
+
+
+def _created_on(day: dt.date) -> Q:
+    start, end, _cut = _day_cut(day)
+    return Q(created_at__gte=start, created_at__lt=end)
+
+
+def _verified_on(day: dt.date) -> Q:
+    start, end, _cut = _day_cut(day)
+    return Q(verified_at__gte=start, verified_at__lt=end)
+
+
+def _overdue_at_end_of(day: dt.date) -> Q:
+    _start, _end, cut = _day_cut(day)
+    return _open_at_end_of(day) & Q(deadline__lt=cut)
+
+
+# The daily report's figures and the task list share these (a number and its list agree).
+DAY_FILTERS: dict[str, Callable[[dt.date], Q]] = {
+    "created": _created_on,
+    "verified": _verified_on,
+    "open": _open_at_end_of,
+    "overdue": _overdue_at_end_of,
+}
+
+
 def verification_counts(*, scope: Scope, day: dt.date, width: int = 12) -> dict[str, TaskCounts]:
     """For the daily report: per jurisdiction (the code cut to `width` digits: 9 for
     subdistricts, 12 for communities), the tasks created on `day`, the checks done on
@@ -397,26 +449,13 @@ def verification_counts(*, scope: Scope, day: dt.date, width: int = 12) -> dict[
     re-routing).
     """
     scope.require(Perm.VERIFICATION_VIEW)
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    end = start + dt.timedelta(days=1)
-    cut = min(end, timezone.now())
-    open_then = (
-        Q(created_at__lt=cut)
-        & (Q(verified_at__isnull=True) | Q(verified_at__gte=cut))
-        & (Q(closed_at__isnull=True) | Q(closed_at__gte=cut))
-    )
+    _start, end, _cut = _day_cut(day)
     rows = (
         VerificationTask.objects.within(scope)
         .filter(created_at__lt=end)
         .annotate(prefix=Substr("jurisdiction_code", 1, width))
         .values("prefix")
-        .annotate(
-            created=Count("id", filter=Q(created_at__gte=start)),
-            verified=Count("id", filter=Q(verified_at__gte=start, verified_at__lt=end)),
-            open=Count("id", filter=open_then),
-            overdue=Count("id", filter=open_then & Q(deadline__lt=cut)),
-        )
+        .annotate(**{name: Count("id", filter=q(day)) for name, q in DAY_FILTERS.items()})
         .order_by()
     )
     return {row.pop("prefix"): TaskCounts(**row) for row in rows}

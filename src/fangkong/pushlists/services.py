@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.selectors import actor_display
 from fangkong.core import audit
 from fangkong.core.codes import Level
 from fangkong.core.errors import ApplicationError, FieldError, NotFound
@@ -22,7 +23,7 @@ from fangkong.core.regions import get as region_get
 from fangkong.core.scope import Scope
 from fangkong.registry.models import Person
 
-from .cases import actor_display, lock_cases, subject_key
+from .cases import lock_cases, subject_key
 from .models import PushListEntry, TaskEvent, VerificationTask
 
 REVEALABLE = ("id_number", "phone")

@@ -4,6 +4,7 @@ phone; supervision of what is overdue. Thin: parse, call one selector or service
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -375,7 +376,17 @@ def tasks(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     show = show if show in selectors.TASK_VIEWS else "open"
     query = request.GET.get("q", "").strip()[:30]
-    found = selectors.tasks(scope=scope, show=show, query=query)
+    # A figure of the daily report: ?code=&on=&day= (pushlists/selectors.py DAY_FILTERS).
+    code = request.GET.get("code", "").strip()[:15]
+    on = request.GET.get("on", "")
+    on = on if on in selectors.DAY_FILTERS else ""
+    try:
+        day: dt.date | None = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day, on = None, ""
+    found = selectors.tasks(
+        scope=scope, show=show, query=query, code=code if code.isdigit() else "", on=on, day=day
+    )
     page = paginate(request, found.prefetch_related("entries"), per_page=30)
     now = timezone.now()
     screened = selectors.screened_recently(scope=scope, tasks=list(page), now=now)
@@ -387,6 +398,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "rows": [_task_row(t, now) | {"screened": screened.get(t.pk)} for t in page],
             "show": show,
             "query": query,
+            "figure": {"code": code, "on": on, "day": day} if on else None,
             "views": [
                 ("open", _("To check")),
                 ("done", _("Awaiting decision")),

@@ -241,7 +241,7 @@ def counts_by_child(
         width = 15
     else:
         width = len(children[0].code) if children else len(node.code)
-    specs: list[tuple[str, QuerySet[Any]]] = [
+    specs: list[tuple[str, Any]] = [
         ("compounds", Compound.objects.within(scope).within_code(node.code).filter(is_active=True)),
         ("buildings", Building.objects.within(scope).within_code(node.code).filter(is_active=True)),
         (
@@ -261,6 +261,25 @@ def counts_by_child(
             if counts is not None:
                 setattr(counts, attr, getattr(counts, attr) + n)
     return result, total
+
+
+def population_by_code(*, scope: Scope, code: str) -> dict[str, dict[str, int]]:
+    """Active households and active people per stored jurisdiction code under `code`, for
+    the daily report (grouped by the code itself: an index-only read, see
+    counts_by_child)."""
+    scope.require(Perm.PLACE_VIEW)
+    result: dict[str, dict[str, int]] = {}
+    specs: list[tuple[str, Any]] = [
+        ("population.households", Household.objects.within(scope).filter(is_active=True)),
+        ("population.persons", Person.objects.within(scope).filter(status=Person.Status.ACTIVE)),
+    ]
+    for key, qs in specs:
+        rows = (
+            qs.within_code(code).values_list("jurisdiction_code").annotate(n=Count("*")).order_by()
+        )
+        for found, n in rows:
+            result.setdefault(found, {})[key] = n
+    return result
 
 
 def compounds_of(*, scope: Scope, community_code: str) -> QuerySet[Compound]:

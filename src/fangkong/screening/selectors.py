@@ -7,10 +7,11 @@ digits of their jurisdiction code: one grouped query per page, whatever the leve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -352,6 +353,91 @@ def counts(*, scope: Scope, code: str, day: dt.date) -> dict[str, Any]:
         "arrivals_today_by_category": by_category,
         "arrivals_today_by_origin": by_province,
     }
+
+
+def _day(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def _screened_on(day: dt.date) -> Q:
+    start, end = _day(day)
+    return Q(is_current=True, recorded_at__gte=start, recorded_at__lt=end)
+
+
+def _screened_in_open_rounds(day: dt.date) -> Q:
+    return Q(is_current=True, task__round__status=ScreeningRound.Status.OPEN)
+
+
+def _found_on(day: dt.date) -> Q:
+    start, end = _day(day)
+    return Q(record__recorded_at__gte=start, record__recorded_at__lt=end) & ~Q(category="")
+
+
+# The daily report's figures and the day's list share these (a number and its list
+# agree): households screened that day and in all (records), people found that day in
+# a category of their round (findings).
+RECORD_FILTERS: dict[str, Callable[[dt.date], Q]] = {
+    "today": _screened_on,
+    "total": _screened_in_open_rounds,
+}
+FINDING_FILTERS: dict[str, Callable[[dt.date], Q]] = {"found": _found_on}
+
+
+def day_records(*, scope: Scope, code: str, on: str, day: dt.date) -> QuerySet[Record]:
+    """The records a figure of the daily report counts, newest first."""
+    scope.require(Perm.SCREENING_VIEW)
+    return (
+        Record.objects.within(scope)
+        .within_code(code)
+        .filter(RECORD_FILTERS[on](day))
+        .select_related("household", "task__round")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+def day_findings(*, scope: Scope, code: str, day: dt.date) -> QuerySet[Finding]:
+    """The people found on the day in a category of their round, one finding each (their
+    latest of the day)."""
+    scope.require(Perm.SCREENING_VIEW)
+    found = Finding.objects.within(scope).within_code(code).filter(_found_on(day))
+    latest = found.values("person_id").annotate(last=Max("id")).values("last")
+    return (
+        Finding.objects.filter(id__in=latest)
+        .select_related("person", "record__task__round")
+        .order_by("-id")
+    )
+
+
+def counts_by_code(*, scope: Scope, code: str, day: dt.date) -> dict[str, dict[str, int]]:
+    """The daily report's screening figures per stored jurisdiction code under `code`
+    (RECORD_FILTERS, FINDING_FILTERS)."""
+    scope.require(Perm.SCREENING_VIEW)
+    result: dict[str, dict[str, int]] = {}
+    records = Record.objects.within(scope).within_code(code)
+    for key, today, total in (
+        records.filter(is_current=True)
+        .values_list("jurisdiction_code")
+        .annotate(
+            today=Count("id", filter=_screened_on(day)),
+            total=Count("id", filter=_screened_in_open_rounds(day)),
+        )
+        .order_by()
+    ):
+        row = result.setdefault(key, {})
+        row["screening.households_today"] = today
+        row["screening.households_total"] = total
+    found = (
+        Finding.objects.within(scope)
+        .within_code(code)
+        .filter(_found_on(day))
+        .values_list("jurisdiction_code")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    )
+    for key, n in found:
+        result.setdefault(key, {})["screening.found_today"] = n
+    return result
 
 
 def person_findings(*, person: Person) -> QuerySet[Finding]:

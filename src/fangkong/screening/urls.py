@@ -6,6 +6,7 @@ app_name = "screening"
 urlpatterns = [
     path("", views.rounds, name="rounds"),
     path("mine/", views.my_tasks, name="my_tasks"),
+    path("day/", views.day_list, name="day_list"),
     path("new/", views.round_new, name="round_new"),
     path("regions/", views.region_options, name="regions"),
     path("<int:pk>/", views.round_detail, name="round"),

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,7 @@ from fangkong.core.codes import Level, level_of
 from fangkong.core.errors import ApplicationError, FieldError
 from fangkong.core.identifiers import IdentifierError, parse_date
 from fangkong.core.permissions import Perm
-from fangkong.core.web import export_response, paginate, scope_of, scoped
+from fangkong.core.web import export_response, paginate, query_string, scope_of, scoped
 
 from . import ledger, selectors, services
 from .forms import TRAVEL_CHOICES, HouseholdForm, RoundForm, SignForm, resolve_region
@@ -437,3 +438,45 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         (r, list(selectors.tasks(scope=scope, screening_round=r)[:200])) for r in open_rounds[:5]
     ]
     return render(request, "screening/my_tasks.html", {"groups": groups, "Task": Task})
+
+
+# --- The lists behind the daily report's figures ---------------------------------------------
+
+
+@scoped
+def day_list(request: HttpRequest) -> HttpResponse:
+    """?code=&on=today|total|found&day=: the households (or people) a figure of the daily
+    report counts (selectors.RECORD_FILTERS, FINDING_FILTERS)."""
+    scope = scope_of(request)
+    scope.require(Perm.SCREENING_VIEW)
+    code = request.GET.get("code", "").strip()[:15]
+    code = code if code.isdigit() and scope.covers(code) else scope.code
+    on = request.GET.get("on", "today")
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = timezone.localdate()
+    rows: Any
+    if on == "found":
+        rows = selectors.day_findings(scope=scope, code=code, day=day)
+    else:
+        on = on if on in selectors.RECORD_FILTERS else "today"
+        rows = selectors.day_records(scope=scope, code=code, on=on, day=day)
+    page = paginate(request, rows, per_page=50)
+    titles = {
+        "today": _("Households screened on %(day)s"),
+        "total": _("Households screened in the open rounds"),
+        "found": _("People found on %(day)s in a category of their round"),
+    }
+    return render(
+        request,
+        "screening/day_list.html",
+        {
+            "title": titles[on] % {"day": day.isoformat()},
+            "on": on,
+            "page": page,
+            "node": selectors.node(scope=scope, code=code),
+            "qs_next": query_string(request, page=page.number + 1),
+            "qs_prev": query_string(request, page=page.number - 1),
+        },
+    )

@@ -30,6 +30,8 @@ def filters_to_params(f: selectors.RequestFilters) -> dict[str, Any]:
         "created_from": f.created_from.isoformat() if f.created_from else "",
         "created_until": f.created_until.isoformat() if f.created_until else "",
         "q": f.query,
+        "on": f.on,
+        "day": f.day.isoformat() if f.day else "",
     }
 
 
@@ -50,6 +52,8 @@ def params_to_filters(params: dict[str, Any]) -> selectors.RequestFilters:
         created_from=_day(params.get("created_from")),
         created_until=_day(params.get("created_until")),
         query=params.get("q") or "",
+        on=params.get("on") or "",
+        day=_day(params.get("day")),
     )
 
 

@@ -30,6 +30,13 @@ class FilterForm(forms.Form):
     created_from = forms.DateField(label=_("Asked from"), required=False, widget=DATE)
     created_until = forms.DateField(label=_("Asked until"), required=False, widget=DATE)
     q = forms.CharField(label=_("Search"), required=False, max_length=40)
+    # A figure of the daily report (selectors.DAY_FILTERS) on a day.
+    on = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("new", "new"), ("done", "done"), ("open", "open")],
+        widget=forms.HiddenInput,
+    )
+    day = forms.DateField(required=False, widget=forms.HiddenInput)
 
 
 class RequestForm(forms.Form):

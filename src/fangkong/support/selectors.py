@@ -4,6 +4,7 @@ person file, and the resident's own page), and the counts of the daily report.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -30,9 +31,16 @@ class RequestFilters:
     created_from: dt.date | None = None
     created_until: dt.date | None = None
     query: str = ""  # the person: name, pinyin initials, phone, last four of the ID
+    # A figure of the daily report on `day` (DAY_FILTERS): the requests it counts.
+    on: str = ""
+    day: dt.date | None = None
 
     def describe(self) -> str:
         parts = []
+        if self.on in DAY_FILTERS and self.day:
+            parts.append(
+                _("as counted in the daily report of %(day)s") % {"day": self.day.isoformat()}
+            )
         statuses = dict(Status.choices)
         if self.status == "open":
             parts.append(_("new or being handled"))
@@ -53,6 +61,36 @@ class RequestFilters:
 
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    start = _day_start(day)
+    end = start + dt.timedelta(days=1)
+    return start, end, min(end, timezone.now())
+
+
+def _asked_on(day: dt.date) -> Q:
+    start, end, _cut = _bounds(day)
+    return Q(created_at__gte=start, created_at__lt=end)
+
+
+def _done_on(day: dt.date) -> Q:
+    start, end, _cut = _bounds(day)
+    return Q(status=Status.DONE, closed_at__gte=start, closed_at__lt=end)
+
+
+def _open_at_end_of(day: dt.date) -> Q:
+    _start, _end, cut = _bounds(day)
+    return Q(created_at__lt=cut) & (Q(closed_at__isnull=True) | Q(closed_at__gte=cut))
+
+
+# The daily report's figures and the queue share these (a number and its list agree):
+# asked that day, done that day, open at the end of that day (now, for today).
+DAY_FILTERS: dict[str, Callable[[dt.date], Q]] = {
+    "new": _asked_on,
+    "done": _done_on,
+    "open": _open_at_end_of,
+}
 
 
 def queue(*, scope: Scope, filters: RequestFilters | None = None) -> QuerySet[ServiceRequest]:
@@ -76,6 +114,8 @@ def queue(*, scope: Scope, filters: RequestFilters | None = None) -> QuerySet[Se
     if f.query.strip():
         people = Person.objects.within(scope).filter(registry.search_q(f.query))
         found = found.filter(person__in=people.values("pk"))
+    if f.on in DAY_FILTERS and f.day is not None:
+        found = found.filter(DAY_FILTERS[f.on](f.day))
     order = ("created_at", "id") if f.status in ("open", "new", "taken") else ("-created_at", "-id")
     return found.select_related("person").order_by(*order)
 
@@ -113,23 +153,29 @@ class RequestCounts:
     open: int = 0  # new or being handled at the end of the day (now, for today)
 
 
-def counts(*, scope: Scope, code: str, day: dt.date) -> RequestCounts:
-    """For the daily report: the help requests under `code` asked and done on `day`,
-    and those still open at its end. One aggregate query; "open at the end of the day"
-    is read from the timestamps, so a past day is counted the same way later."""
+def counts_by_code(*, scope: Scope, code: str, day: dt.date) -> dict[str, RequestCounts]:
+    """For the daily report: per stored jurisdiction code under `code`, the help
+    requests asked and done on `day` and those still open at its end (DAY_FILTERS; read
+    from the timestamps, so a past day is counted the same way later)."""
     scope.require(Perm.SUPPORT_VIEW)
-    start = _day_start(day)
-    end = start + dt.timedelta(days=1)
-    cut = min(end, timezone.now())
-    open_then = Q(created_at__lt=cut) & (Q(closed_at__isnull=True) | Q(closed_at__gte=cut))
-    row = (
+    _start, end, _cut = _bounds(day)
+    rows = (
         ServiceRequest.objects.within(scope)
         .within_code(code)
         .filter(created_at__lt=end)
-        .aggregate(
-            new=Count("id", filter=Q(created_at__gte=start)),
-            done=Count("id", filter=Q(status=Status.DONE, closed_at__gte=start, closed_at__lt=end)),
-            open=Count("id", filter=open_then),
-        )
+        .values("jurisdiction_code")
+        .annotate(**{name: Count("id", filter=q(day)) for name, q in DAY_FILTERS.items()})
+        .order_by()
     )
-    return RequestCounts(new=row["new"] or 0, done=row["done"] or 0, open=row["open"] or 0)
+    return {
+        row["jurisdiction_code"]: RequestCounts(new=row["new"], done=row["done"], open=row["open"])
+        for row in rows
+    }
+
+
+def counts(*, scope: Scope, code: str, day: dt.date) -> RequestCounts:
+    """The same, added up for one jurisdiction."""
+    new = done = open_ = 0
+    for c in counts_by_code(scope=scope, code=code, day=day).values():
+        new, done, open_ = new + c.new, done + c.done, open_ + c.open
+    return RequestCounts(new=new, done=done, open=open_)

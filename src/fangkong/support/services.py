@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import User
+from fangkong.accounts.selectors import actor_display
 from fangkong.core import audit
 from fangkong.core.errors import ApplicationError, FieldError
 from fangkong.core.masking import mask_name
@@ -25,14 +25,6 @@ NOTE_MIN = 2
 # A resident with this many open requests waits for one to be handled before asking
 # again (a stuck button or a prank must not flood the community's queue).
 MAX_OPEN_PER_PERSON = 5
-
-
-def actor_display(scope: Scope) -> str:
-    """Who did it, as colleagues and the person file know them: the account's full name."""
-    if scope.actor_id is None:
-        return scope.actor_name
-    full = User.objects.filter(pk=scope.actor_id).values_list("full_name", flat=True).first()
-    return full or scope.actor_name
 
 
 def _invalid(field: str, message: str) -> ApplicationError:

@@ -42,6 +42,8 @@ def _filters(request: HttpRequest) -> selectors.RequestFilters:
         created_from=data.get("created_from"),
         created_until=data.get("created_until"),
         query=data.get("q") or "",
+        on=data.get("on") or "",
+        day=data.get("day"),
     )
 
 

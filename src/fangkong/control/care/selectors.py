@@ -355,15 +355,25 @@ class PersonDay:
 
 
 def followups(
-    *, scope: Scope, day: dt.date, team_ids: list[int] | None = None, code: str = ""
+    *,
+    scope: Scope,
+    day: dt.date,
+    team_ids: list[int] | None = None,
+    code: str = "",
+    late_at: dt.datetime | None = None,
 ) -> QuerySet[FollowUp]:
-    """The day's first slot of each person (one row per person), to page over."""
+    """The day's first slot of each person (one row per person), to page over; with
+    `late_at`, only the people with a follow-up overdue then (the daily report's
+    "follow-ups overdue" counts those follow-ups: overdue_q)."""
     scope.require(Perm.CONTROL_VIEW)
     found = visible_followups(scope).filter(day=day, slot=1)
     if team_ids is not None:
         found = found.filter(care_team_id__in=team_ids)
     if code:
         found = found.filter(code_range_q(code))
+    if late_at is not None:
+        late = FollowUp.objects.filter(overdue_q(day, late_at), day=day)
+        found = found.filter(order_id__in=late.values("order_id"))
     return found.order_by("jurisdiction_code", "order_id")
 
 
@@ -732,6 +742,15 @@ def counts(
         total=found.total,
         children={c.code: counts for c, counts in found.children},
     )
+
+
+def counts_by_code(
+    *, scope: Scope, code: str, day: dt.date, now: dt.datetime | None = None
+) -> dict[str, CareCounts]:
+    """The board's counts per full jurisdiction code under `code` (the daily report adds
+    them up the tree)."""
+    scope.require(Perm.CONTROL_VIEW)
+    return _grouped(scope, code or scope.code, 15, day, now or timezone.now())
 
 
 def board_chart(result: Board) -> dict[str, Any]:

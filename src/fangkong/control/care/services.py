@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
+from fangkong.accounts.selectors import actor_display
 from fangkong.control.models import (
     FOLLOWED_MEASURES,
     Alert,
@@ -61,14 +62,6 @@ def _text(value: str, *, field: str, limit: int, required: bool = False, least: 
     if required and len(text) < least:
         raise _invalid(field, _("This field is required."))
     return text
-
-
-def actor_display(scope: Scope) -> str:
-    """Who did it, as colleagues know them: the account's full name."""
-    if scope.actor_id is None:
-        return scope.actor_name
-    full = User.objects.filter(pk=scope.actor_id).values_list("full_name", flat=True).first()
-    return full or scope.actor_name
 
 
 def _order_event(

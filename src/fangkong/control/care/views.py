@@ -86,8 +86,13 @@ def followups(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "mine" if mine else "all")
     team_ids = mine if show == "mine" else None
     code = request.GET.get("code", "")
+    late = request.GET.get("late") == "1"  # the daily report's "follow-ups overdue"
     page = paginate(
-        request, selectors.followups(scope=scope, day=day, team_ids=team_ids, code=code), 40
+        request,
+        selectors.followups(
+            scope=scope, day=day, team_ids=team_ids, code=code, late_at=now if late else None
+        ),
+        40,
     )
     rows = selectors.person_days(scope=scope, day=day, firsts=list(page), now=now)
     return render(

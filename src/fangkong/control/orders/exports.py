@@ -30,7 +30,16 @@ def filters_from(params: dict[str, Any]) -> selectors.OrderFilters:
         measure=str(params.get("measure", "")),
         jurisdiction=str(params.get("jurisdiction", "")),
         query=str(params.get("q", "")),
+        on=str(params.get("on", "")),
+        day=_day(params.get("day")),
     )
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _columns(revealed: bool) -> list[Column]:

@@ -157,6 +157,9 @@ class OrderFilterForm(forms.Form):
     )
     jurisdiction = forms.CharField(label=_("Area code"), max_length=15, required=False)
     q = forms.CharField(label=_("Name or notice number"), max_length=40, required=False)
+    # A figure of the daily report (selectors.DAY_FILTERS) on a day.
+    on = forms.CharField(max_length=20, required=False, widget=forms.HiddenInput)
+    day = forms.DateField(required=False, widget=forms.HiddenInput)
 
 
 class PeriodForm(forms.Form):

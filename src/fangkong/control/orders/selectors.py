@@ -11,17 +11,16 @@ follow. Everything else is read through `within(scope)`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import User
 from fangkong.arrivals import selectors as arrival_selectors
 from fangkong.arrivals.models import ArrivalReport
 from fangkong.control.models import (
@@ -52,14 +51,6 @@ from . import sources
 Status = ControlOrder.Status
 OPEN_STATUSES = (Status.PROPOSED, Status.ACTIVE)
 APPROVED_STATUSES = (Status.ACTIVE, Status.RELEASED, Status.ENDED)
-
-
-def actor_display(scope: Scope) -> str:
-    """Who did it, as colleagues and the person know them: the account's full name."""
-    if scope.actor_id is None:
-        return scope.actor_name
-    full = User.objects.filter(pk=scope.actor_id).values_list("full_name", flat=True).first()
-    return full or scope.actor_name
 
 
 def person_of(row: Any) -> Person:
@@ -116,6 +107,8 @@ class OrderFilters:
     jurisdiction: str = ""
     query: str = ""
     day: dt.date | None = None  # the measure in force on this day (default today)
+    # A figure of the daily report on `day` (DAY_FILTERS): the orders it counts.
+    on: str = ""
 
     def describe(self) -> str:
         parts: list[str] = []
@@ -153,6 +146,8 @@ def orders(*, scope: Scope, filters: OrderFilters | None = None) -> QuerySet[Con
         )
     if f.query:
         found = found.filter(Q(person__name__startswith=f.query) | Q(notice_no=f.query))
+    if f.on in DAY_FILTERS and f.day is not None:
+        found = found.filter(DAY_FILTERS[f.on](f.day))
     return found.select_related("person", "policy").order_by("-proposed_at", "-id")
 
 
@@ -690,6 +685,53 @@ def _child_width(node: Jurisdiction) -> int:
     )
 
 
+def _in_force_q(day: dt.date, via: str = "") -> Q:
+    """An approved order in force on `day` (decided before its end, not ended before its
+    end); `via` is the path to the order ("order__" from a phase)."""
+    _start, end = _day_bounds(day, day)
+    return Q(**{f"{via}status__in": APPROVED_STATUSES, f"{via}decided_at__lt": end}) & (
+        Q(**{f"{via}ended_at__isnull": True}) | Q(**{f"{via}ended_at__gte": end})
+    )
+
+
+def _phase_on_q(day: dt.date) -> Q:
+    return Q(starts_on__lte=day, ends_on__gte=day)
+
+
+def _measure_on(measure: str) -> Callable[[dt.date], Q]:
+    def q(day: dt.date) -> Q:
+        return _in_force_q(day) & Q(
+            Exists(
+                OrderPhase.objects.filter(_phase_on_q(day), order=OuterRef("pk"), measure=measure)
+            )
+        )
+
+    return q
+
+
+def _decided_on(day: dt.date) -> Q:
+    start, end = _day_bounds(day, day)
+    return Q(decided_at__gte=start, decided_at__lt=end, status__in=APPROVED_STATUSES)
+
+
+def _ended_on(status: str) -> Callable[[dt.date], Q]:
+    def q(day: dt.date) -> Q:
+        start, end = _day_bounds(day, day)
+        return Q(ended_at__gte=start, ended_at__lt=end, status=status)
+
+    return q
+
+
+# The daily report's figures and the order list share these (a number and its list
+# agree): in force under each measure on the day, approved, released and ended that day.
+DAY_FILTERS: dict[str, Callable[[dt.date], Q]] = {
+    **{m: _measure_on(m) for m in Measure.values},
+    "new": _decided_on,
+    "released": _ended_on(Status.RELEASED),
+    "ended": _ended_on(Status.ENDED),
+}
+
+
 def counts(*, scope: Scope, code: str, day: dt.date) -> Counts:
     """For the jurisdiction `code` and each of its children, on `day`: people under
     centralised quarantine, home quarantine, home (and self) health monitoring (a phase
@@ -700,24 +742,38 @@ def counts(*, scope: Scope, code: str, day: dt.date) -> Counts:
     """
     scope.require(Perm.CONTROL_VIEW)
     node = get_or_404(Jurisdiction.objects.within(scope), code=code or scope.code)
-    width = _child_width(node)
-    start, end = _day_bounds(day, day)
     result = Counts(node=node, day=day)
     children = list(Jurisdiction.objects.within(scope).filter(parent=node).order_by("code"))
     result.children = [(c, OrderCounts()) for c in children]
     by_prefix = {c.code: oc for c, oc in result.children}
+    rows = _order_counts(scope, node.code, day, _child_width(node))
+    for prefix, counted in rows.items():
+        result.total.add(counted)
+        if prefix in by_prefix:
+            by_prefix[prefix].add(counted)
+    return result
+
+
+def counts_by_code(*, scope: Scope, code: str, day: dt.date) -> dict[str, OrderCounts]:
+    """`counts` per stored jurisdiction code under `code` (the daily report adds them up
+    the tree): grouped by the code itself, not a computed prefix."""
+    scope.require(Perm.CONTROL_VIEW)
+    return _order_counts(scope, code or scope.code, day, None)
+
+
+def _order_counts(
+    scope: Scope, code: str, day: dt.date, width: int | None
+) -> dict[str, OrderCounts]:
+    """Two grouped queries: people under each measure on `day` and the day's changes, per
+    code cut to `width` digits (per stored code when None)."""
+    key = Substr("jurisdiction_code", 1, width) if width else F("jurisdiction_code")
+    start, end = _day_bounds(day, day)
     rows: dict[str, OrderCounts] = {}
     in_force = (
         OrderPhase.objects.within(scope)
-        .within_code(node.code)
-        .filter(
-            starts_on__lte=day,
-            ends_on__gte=day,
-            order__status__in=APPROVED_STATUSES,
-            order__decided_at__lt=end,
-        )
-        .filter(Q(order__ended_at__isnull=True) | Q(order__ended_at__gte=end))
-        .annotate(prefix=Substr("jurisdiction_code", 1, width))
+        .within_code(code)
+        .filter(_phase_on_q(day), _in_force_q(day, via="order__"))
+        .annotate(prefix=key)
         .values("prefix", "measure")
         .annotate(n=Count("order_id", distinct=True))
         .order_by()
@@ -727,22 +783,17 @@ def counts(*, scope: Scope, code: str, day: dt.date) -> Counts:
         setattr(counted, row["measure"], getattr(counted, row["measure"]) + row["n"])
     changes = (
         ControlOrder.objects.within(scope)
-        .within_code(node.code)
+        .within_code(code)
         .filter(
-            Q(decided_at__gte=start, decided_at__lt=end, status__in=APPROVED_STATUSES)
-            | Q(ended_at__gte=start, ended_at__lt=end)
+            Q(decided_at__gte=start, decided_at__lt=end) | Q(ended_at__gte=start, ended_at__lt=end)
         )
-        .annotate(prefix=Substr("jurisdiction_code", 1, width))
+        .annotate(prefix=key)
         .values("prefix")
         .annotate(
-            new=Count(
-                "id",
-                filter=Q(decided_at__gte=start, decided_at__lt=end, status__in=APPROVED_STATUSES),
-            ),
-            released=Count(
-                "id", filter=Q(ended_at__gte=start, ended_at__lt=end, status=Status.RELEASED)
-            ),
-            ended=Count("id", filter=Q(ended_at__gte=start, ended_at__lt=end, status=Status.ENDED)),
+            **{
+                name: Count("id", filter=DAY_FILTERS[name](day))
+                for name in ("new", "released", "ended")
+            }
         )
         .order_by()
     )
@@ -751,11 +802,7 @@ def counts(*, scope: Scope, code: str, day: dt.date) -> Counts:
         counted.new += row["new"]
         counted.released += row["released"]
         counted.ended += row["ended"]
-    for prefix, counted in rows.items():
-        result.total.add(counted)
-        if prefix in by_prefix:
-            by_prefix[prefix].add(counted)
-    return result
+    return rows
 
 
 # --- Names and phones ----------------------------------------------------------------------

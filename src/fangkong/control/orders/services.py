@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.selectors import actor_display
 from fangkong.control.models import (
     Alert,
     ControlOrder,
@@ -43,7 +44,6 @@ from fangkong.registry.models import Person
 
 from . import policy as rules
 from . import selectors
-from .selectors import actor_display
 
 Status = ControlOrder.Status
 MIN_MANUAL_REASON = 5

@@ -83,6 +83,8 @@ def _filters(request: HttpRequest) -> tuple[OrderFilterForm, selectors.OrderFilt
         measure=data.get("measure", ""),
         jurisdiction=data.get("jurisdiction", ""),
         query=(data.get("q") or "").strip(),
+        on=data.get("on") or "",
+        day=data.get("day"),
     )
 
 
@@ -122,6 +124,8 @@ def order_export(request: HttpRequest) -> HttpResponseBase:
         "measure": f.measure,
         "jurisdiction": f.jurisdiction,
         "q": f.query,
+        "on": f.on,
+        "day": f.day.isoformat() if f.day else "",
     }
     return _stream_export(request, scope, exports.ORDERS, params, reverse("control:orders_list"))
 

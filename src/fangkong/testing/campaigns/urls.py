@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.campaign_list, name="campaigns_list"),
     path("new/", views.campaign_new, name="campaigns_new"),
+    path("day/", views.campaigns_day, name="campaigns_day"),
     path("<int:pk>/", views.campaign_detail, name="campaigns_detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="campaigns_edit"),
     path("<int:pk>/open/", views.campaign_open, name="campaigns_open"),

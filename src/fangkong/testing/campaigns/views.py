@@ -5,6 +5,7 @@ or service, render."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -69,6 +70,30 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Campaign.Status.choices,
             "can_create": scope.has(Perm.TESTING_MANAGE) and len(scope.code) in (6, 9),
+        },
+    )
+
+
+@scoped
+def campaigns_day(request: HttpRequest) -> HttpResponse:
+    """?code=&day=: the rounds of the daily report of a day for a jurisdiction, each with
+    its figures there (the list behind the report's testing figures)."""
+    scope = scope_of(request)
+    scope.require(Perm.TESTING_VIEW)
+    code = _code(request)
+    code = code if code.isdigit() and scope.covers(code) else scope.code
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return render(
+        request,
+        "testing/campaigns/day.html",
+        {
+            "rows": selectors.day_campaigns(scope=scope, code=code, day=day),
+            "code": code,
+            "day": day,
+            "place": selectors.place_names(codes={code}).get(code, code),
         },
     )
 

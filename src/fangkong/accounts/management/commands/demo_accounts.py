@@ -46,6 +46,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("subdistrict_viewer", "subdistrict_viewer", "subdistrict", "赵丽娟"),
     DemoAccount("community_worker", "community_worker", "community", "张晓燕"),
     DemoAccount("community_worker2", "community_worker", "town_community", "刘振国"),
+    DemoAccount("community_head", "community_head", "community", "马秀兰"),
     DemoAccount("community_viewer", "community_viewer", "community", "陈红梅"),
     DemoAccount("grid_worker", "grid_worker", "grid", "杨磊"),
     DemoAccount("data_entry", "data_entry", "community", "孙佳怡"),

@@ -1,0 +1,270 @@
+"""Reads of the daily reports: a jurisdiction's report of a day and its versions, its
+children's reports side by side, the comparison with the day before."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.codes import LEVEL_LENGTHS, Level
+from fangkong.core.errors import NotFound
+from fangkong.core.models import Jurisdiction
+from fangkong.core.permissions import Perm
+from fangkong.core.scope import Scope
+from fangkong.core.scoping import get_or_404
+
+from . import sections
+from .figures import Node, compute_tree, derive
+from .models import DailyReport
+
+DEFAULT_DEADLINE_HOUR = 18
+
+
+def node_get(*, scope: Scope, code: str) -> Jurisdiction:
+    """A jurisdiction of the report: the district, a subdistrict or a community within
+    the scope; anything else does not exist."""
+    scope.require(Perm.REPORT_VIEW)
+    if not code.isdigit() or len(code) not in (6, 9, 12) or not scope.covers(code):
+        raise NotFound(_("Not found."))
+    return get_or_404(Jurisdiction.objects.within(scope), code=code)
+
+
+def report_code(scope: Scope) -> str:
+    """The jurisdiction whose report an account works on: its own, or its community's
+    for an account at a grid."""
+    return scope.code[: LEVEL_LENGTHS[Level.COMMUNITY]]
+
+
+def latest(*, scope: Scope, code: str, day: dt.date) -> DailyReport | None:
+    scope.require(Perm.REPORT_VIEW)
+    return (
+        DailyReport.objects.within(scope)
+        .filter(jurisdiction_code=code, day=day)
+        .order_by("-version")
+        .first()
+    )
+
+
+def versions(*, scope: Scope, code: str, day: dt.date) -> QuerySet[DailyReport]:
+    scope.require(Perm.REPORT_VIEW)
+    return (
+        DailyReport.objects.within(scope)
+        .filter(jurisdiction_code=code, day=day)
+        .order_by("-version")
+    )
+
+
+def version_get(*, scope: Scope, code: str, day: dt.date, version: int) -> DailyReport:
+    scope.require(Perm.REPORT_VIEW)
+    return get_or_404(
+        DailyReport.objects.within(scope), jurisdiction_code=code, day=day, version=version
+    )
+
+
+def latest_of_children(*, codes: list[str], day: dt.date) -> dict[str, DailyReport]:
+    """The latest version of each of these jurisdictions' reports of the day (the
+    caller has checked the parent is in its scope)."""
+    found: dict[str, DailyReport] = {}
+    for report in DailyReport.objects.filter(jurisdiction_code__in=codes, day=day).order_by(
+        "jurisdiction_code", "version"
+    ):
+        found[report.jurisdiction_code] = report
+    return found
+
+
+def deadline(day: dt.date) -> dt.datetime:
+    """When the reports of a day are due (FANGKONG_REPORT_DEADLINE_HOUR, 18:00)."""
+    hour = int(getattr(settings, "FANGKONG_REPORT_DEADLINE_HOUR", DEFAULT_DEADLINE_HOUR))
+    tz = timezone.get_current_timezone()
+    return dt.datetime.combine(day, dt.time(hour=hour), tzinfo=tz)
+
+
+def is_late(report: DailyReport | None, day: dt.date, now: dt.datetime) -> bool:
+    """Submitted after the deadline, or not submitted and the deadline has passed."""
+    due = deadline(day)
+    if report is None or report.submitted_at is None:
+        return now > due
+    return report.submitted_at > due
+
+
+@dataclass
+class ChildRow:
+    code: str
+    name: str
+    figures: dict[str, Any]
+    report: DailyReport | None = None
+    late: bool = False
+    direct: bool = False
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report is not None else ""
+
+
+@dataclass
+class ReportView:
+    """What the report page shows for a jurisdiction and a day."""
+
+    node: Jurisdiction
+    day: dt.date
+    report: DailyReport | None  # the latest version, or None before it is prepared
+    figures: dict[str, Any]  # the report's, or the live ones before it is prepared
+    children: list[ChildRow] = field(default_factory=list)
+    live: bool = False
+
+    @property
+    def is_leaf(self) -> bool:
+        return len(self.node.code) >= LEVEL_LENGTHS[Level.COMMUNITY]
+
+
+def children_rows(*, node: Node, day: dt.date, now: dt.datetime) -> list[ChildRow]:
+    """The children of a computed node, each with its latest report of the day (whose
+    figures it then shows) or its live figures."""
+    reports = latest_of_children(codes=[c.code for c in node.children if not c.direct], day=day)
+    rows = []
+    for child in node.children:
+        report = None if child.direct else reports.get(child.code)
+        rows.append(
+            ChildRow(
+                code=child.code,
+                name=child.name,
+                figures=dict(report.figures) if report is not None else dict(child.figures),
+                report=report,
+                late=False if child.direct else is_late(report, day, now),
+                direct=child.direct,
+            )
+        )
+    return rows
+
+
+def report_view(*, scope: Scope, code: str, day: dt.date, version: int | None = None) -> ReportView:
+    node = node_get(scope=scope, code=code)
+    now = timezone.now()
+    report = (
+        version_get(scope=scope, code=code, day=day, version=version)
+        if version is not None
+        else latest(scope=scope, code=code, day=day)
+    )
+    if report is not None:
+        children = [
+            ChildRow(
+                code=c["code"],
+                name=c.get("name", ""),
+                figures=c.get("figures", {}),
+                late=bool(c.get("late")),
+                direct=bool(c.get("direct")),
+            )
+            for c in report.children
+        ]
+        # The children's figures as added up into this version; their reports' status
+        # as it is now (a child may have been corrected since).
+        now_reports = latest_of_children(codes=[c.code for c in children], day=day)
+        for row in children:
+            row.report = None if row.direct else now_reports.get(row.code)
+        return ReportView(
+            node=node, day=day, report=report, figures=dict(report.figures), children=children
+        )
+    tree = compute_tree(code=code, day=day)
+    rows = children_rows(node=tree, day=day, now=now)
+    return ReportView(
+        node=node,
+        day=day,
+        report=None,
+        # Above the communities, the sum of the children as shown (a child's report
+        # where it has one), so that the figures add up on the page too.
+        figures=sum_figures([r.figures for r in rows]) if rows else dict(tree.figures),
+        children=rows,
+        live=True,
+    )
+
+
+def sum_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The additive figures summed, the rates derived from the sums."""
+    totals: dict[str, Any] = dict.fromkeys([f.key for f in sections.figures() if f.additive], 0)
+    for figures in rows:
+        for key, value in figures.items():
+            if value is not None and sections.is_additive(key):
+                totals[key] = totals.get(key, 0) + value
+    derive(totals)
+    return totals
+
+
+@dataclass(frozen=True)
+class Line:
+    """One figure of a report as the page and the export show it."""
+
+    key: str
+    label: str
+    value: Any
+    additive: bool
+    url: str
+    previous: Any = None
+
+    @property
+    def change(self) -> float | None:
+        if self.previous is None or self.value is None:
+            return None
+        return round(self.value - self.previous, 1)
+
+
+@dataclass(frozen=True)
+class Block:
+    key: str
+    title: str
+    lines: list[Line]
+
+
+def blocks(
+    figures: dict[str, Any],
+    *,
+    code: str,
+    day: dt.date,
+    previous: dict[str, Any] | None = None,
+    scope: Scope | None = None,
+) -> list[Block]:
+    """The figures grouped by section in report order, with the dynamic ones (arrivals
+    by origin) after their section's; links only for readers who may follow them."""
+    result = []
+    for section in sections.sections():
+        may_follow = scope is None or section.perm is None or scope.has(section.perm)
+        lines = [
+            Line(
+                key=f.key,
+                label=str(f.label),
+                value=figures.get(f.key, 0 if f.additive else None),
+                additive=f.additive,
+                url=f.url(code, day) if may_follow else "",
+                previous=(previous or {}).get(f.key) if previous is not None else None,
+            )
+            for f in section.figures
+        ]
+        if section.dynamic_prefix:
+            dynamic = sorted(k for k in figures if k.startswith(section.dynamic_prefix))
+            lines += [
+                Line(
+                    key=k,
+                    label=sections.label(k),
+                    value=figures[k],
+                    additive=True,
+                    url="",
+                    previous=(previous or {}).get(k, 0) if previous is not None else None,
+                )
+                for k in dynamic
+            ]
+        result.append(Block(key=section.key, title=str(section.title), lines=lines))
+    return result
+
+
+def previous_figures(*, scope: Scope, code: str, day: dt.date) -> dict[str, Any]:
+    """The day before's figures: its latest report's, else computed for that day."""
+    yesterday = day - dt.timedelta(days=1)
+    report = latest(scope=scope, code=code, day=yesterday)
+    if report is not None:
+        return dict(report.figures)
+    return dict(compute_tree(code=code, day=yesterday).figures)
