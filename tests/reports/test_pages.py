@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import re
 from typing import Any
 
 import openpyxl
@@ -125,6 +127,10 @@ def test_the_subdistrict_sees_its_communities_side_by_side(
     assert "Submitted" in mine and "Late" in mine  # after the (test's) deadline
     assert "Not prepared" in sibling and "Late" in sibling
     assert 'id="figure-population.persons" data-value="4"' in html
+    # The same side by side as a chart.
+    chart = json.loads(re.search(r'id="children-series"[^>]*>(.*?)</script>', html).group(1))  # type: ignore[union-attr]
+    assert chart["labels"] == ["中安街社区", "安阳路社区"]
+    assert {s["name"] for s in chart["series"]} >= {"Centralised quarantine", "Checks overdue"}
 
 
 def test_compare_with_the_day_before(control: Any) -> None:

@@ -248,3 +248,12 @@ def test_the_periodic_tasks(rw: RWorld, settings: Any) -> None:
     assert sorted(
         DailyReport.objects.filter(day=today).values_list("jurisdiction_code", flat=True)
     ) == sorted([DISTRICT, SUBDISTRICT, COMMUNITY, SIBLING, TOWN, TOWN_COMMUNITY])
+
+
+def test_a_draft_below_counts_as_the_data_stand_not_as_written(rw: RWorld) -> None:
+    filled(rw, adjustments=({"figure": "arrivals.received", "delta": 2, "reason": "电话报备"},))
+    sub = services.prepare(scope=rw.officer_scope, code=SUBDISTRICT, day=TODAY, now=at(18))
+    children = {c["code"]: c for c in sub.children}
+    assert children[COMMUNITY]["status"] == "draft"
+    assert children[COMMUNITY]["figures"]["arrivals.received"] == 0
+    assert sub.figures["arrivals.received"] == 0

@@ -67,7 +67,9 @@ def levels(view: ReportView) -> list[tuple[str, list[Row]]]:
     by_length: dict[int, list[Row]] = {}
     for node in nodes:
         report = reports.get(node.code)
-        figures = dict(report.figures) if report is not None else dict(node.figures)
+        figures = (
+            dict(report.figures) if report is not None and report.is_locked else dict(node.figures)
+        )
         if node.code == view.node.code:
             figures = dict(view.figures)
             report = view.report

@@ -124,8 +124,8 @@ class ReportView:
 
 
 def children_rows(*, node: Node, day: dt.date, now: dt.datetime) -> list[ChildRow]:
-    """The children of a computed node, each with its latest report of the day (whose
-    figures it then shows) or its live figures."""
+    """The children of a computed node, each with its latest report of the day: the
+    report's figures when it is submitted, the live ones when it is a draft or missing."""
     reports = latest_of_children(codes=[c.code for c in node.children if not c.direct], day=day)
     rows = []
     for child in node.children:
@@ -134,7 +134,11 @@ def children_rows(*, node: Node, day: dt.date, now: dt.datetime) -> list[ChildRo
             ChildRow(
                 code=child.code,
                 name=child.name,
-                figures=dict(report.figures) if report is not None else dict(child.figures),
+                # A submitted child counts as submitted; a draft (or none) as the data
+                # stand now.
+                figures=dict(report.figures)
+                if report is not None and report.is_locked
+                else dict(child.figures),
                 report=report,
                 late=False if child.direct else is_late(report, day, now),
                 direct=child.direct,

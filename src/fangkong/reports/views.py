@@ -56,7 +56,19 @@ def _context(request: HttpRequest, code: str, day: dt.date) -> dict[str, Any]:
     can_fill = scope.can(Perm.REPORT_FILL, at=code) and not scope.is_system
     can_sign = scope.can(Perm.REPORT_SIGN, at=code)
     keys = [f for f in sections.figures() if f.key_figure or f.overdue]
+    # Work to compare (the overdue figures, people under measures, alarms), not sizes.
+    charted = [f for f in keys if f.additive and (f.overdue or not f.flow)]
+    charted = [f for f in charted if not f.key.startswith(("population.", "testing.sampled"))]
+    rows = [r for r in view.children if not r.direct]
     return {
+        # The children side by side as a bar chart too (static/fangkong/charts.js).
+        "chart": {
+            "labels": [r.name for r in rows],
+            "series": [
+                {"name": str(f.label), "data": [r.figures.get(f.key) or 0 for r in rows]}
+                for f in charted
+            ],
+        },
         "view": view,
         "child_labels": [str(f.label) for f in keys],
         "child_rows": [(row, [row.figures.get(f.key) for f in keys]) for row in view.children],
