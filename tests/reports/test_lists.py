@@ -258,3 +258,29 @@ def test_help_requests_and_the_queue(control: Control) -> None:
         for code, node in ((COMMUNITY, community), (SUBDISTRICT, tree)):
             url = figure.url(code, today)
             assert rows(client, url, r'data-request="(\d+)"') == node.figures[key], url
+
+
+def test_overdue_follow_ups_and_their_list(control: Control) -> None:
+    from fangkong.control.care import services as care
+    from fangkong.control.models import FollowUp
+    from fangkong.control.orders import services as orders
+
+    from .conftest import manual
+
+    orders.order_approve(scope=control.officer_scope, order=manual(control))
+    orders.order_approve(scope=control.officer_scope, order=manual(control, control.li))
+    today = timezone.localdate()
+    assert care.generate_followups(day=today) == 4  # two a day each
+    first = FollowUp.objects.filter(day=today, slot=1, person_id=control.zhang.pk).get()
+    FollowUp.objects.filter(pk=first.pk).update(status=FollowUp.Status.OVERDUE)
+    tree = compute_tree(code=SUBDISTRICT, day=today)
+    community = tree.find(COMMUNITY)
+    assert community is not None
+    figure = sections.figure("control.followups_overdue")
+    assert figure is not None
+    overdue = community.figures["control.followups_overdue"]
+    assert overdue >= 1  # zhang's first, and any slot whose hour has passed by now
+    client = client_for(control.officer)
+    html = client.get(figure.url(COMMUNITY, today)).content.decode()
+    assert html.count('data-status="overdue"') == overdue
+    assert 'data-person="张三"' in html
