@@ -227,9 +227,17 @@ def test_the_scheduled_preparation(rw: RWorld, settings: Any) -> None:
         ).value
         == 2
     )
+    # The district's staff are told, once, on their home page.
+    from fangkong.core.models import StaffNotice
+
+    notice = StaffNotice.objects.get(source="reports")
+    assert (notice.jurisdiction_code, notice.link) == (DISTRICT, "/reports/")
+    assert notice.title == "2026-12-03 日报已生成，请填报"
+    assert notice.body == "请核对数据、填写值班人员，于 18:00 前上报。"
     # Run again (every ten minutes): nothing new, a hand-prepared report is kept.
     assert services.prepare_due(now=at(17, 10)) == {DISTRICT: 0}
     assert DailyReport.objects.count() == 6
+    assert StaffNotice.objects.filter(source="reports").count() == 1
 
 
 def test_the_periodic_tasks(rw: RWorld, settings: Any) -> None:

@@ -18,13 +18,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.selectors import actor_display
 from fangkong.core import audit
 from fangkong.core.codes import LEVEL_LENGTHS, Level
 from fangkong.core.errors import ApplicationError, Conflict, FieldError
+from fangkong.core.notices import notify_staff
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
 
@@ -338,6 +340,20 @@ def prepare_all(*, code: str, day: dt.date, now: dt.datetime | None = None) -> i
         except IntegrityError:  # prepared meanwhile by hand
             continue
         created += 1
+    if created and day == timezone.localdate(now):
+        # Everyone of the district sees it on their home page (core.notices).
+        with translation.override(settings.LANGUAGE_CODE):
+            due = selectors.deadline(day)
+            notify_staff(
+                jurisdiction_code=code,
+                title=_("The daily reports of %(day)s are ready to be filled in")
+                % {"day": day.isoformat()},
+                body=_("Check the figures, add the staff on duty and submit by %(at)s.")
+                % {"at": timezone.localtime(due).strftime("%H:%M")},
+                link=reverse("reports:index"),
+                source="reports",
+                scope=scope,
+            )
     return created
 
 
