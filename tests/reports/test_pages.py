@@ -52,6 +52,7 @@ def test_a_community_fills_in_and_submits_and_its_head_signs(rw: RWorld, english
     assert 'id="figure-population.persons" data-value="2"' in html
     assert f'href="/registry/persons/?jurisdiction={COMMUNITY}"' in html
     assert "Live figures" in html and 'id="sign-button"' not in html
+    assert f'href="/reports/daily/{SUBDISTRICT}/' not in html  # no way up out of the scope
     # A bad adjustment is named on its row, nothing is saved.
     bad = worker.post(
         url("daily_edit"),

@@ -60,6 +60,7 @@ def _context(request: HttpRequest, code: str, day: dt.date) -> dict[str, Any]:
     charted = [f for f in keys if f.additive and (f.overdue or not f.flow)]
     charted = [f for f in charted if not f.key.startswith(("population.", "testing.sampled"))]
     rows = [r for r in view.children if not r.direct]
+    parent = code[:-3] if len(code) > 6 else ""
     return {
         # The children side by side as a bar chart too (static/fangkong/charts.js).
         "chart": {
@@ -97,7 +98,7 @@ def _context(request: HttpRequest, code: str, day: dt.date) -> dict[str, Any]:
         "correct_form": CorrectForm(),
         "deadline": selectors.deadline(day),
         "late": selectors.is_late(report, day, timezone.now()),
-        "parent_code": code[: max(len(code) - 3, 6)] if len(code) > 6 else "",
+        "parent_code": parent if parent and scope.covers(parent) else "",
     }
 
 
