@@ -265,6 +265,8 @@ FANGKONG_TRUSTED_PROXIES = int(os.environ.get("FANGKONG_TRUSTED_PROXIES", "0"))
 # The daily report (reports/): drafts prepared from this hour, late after the deadline.
 FANGKONG_REPORT_HOUR = int(os.environ.get("FANGKONG_REPORT_HOUR", "17"))
 FANGKONG_REPORT_DEADLINE_HOUR = int(os.environ.get("FANGKONG_REPORT_DEADLINE_HOUR", "18"))
+# Notices to staff (notices/): the largest attachment accepted.
+FANGKONG_NOTICE_ATTACHMENT_MAX_MB = int(os.environ.get("FANGKONG_NOTICE_ATTACHMENT_MAX_MB", "20"))
 
 LOGGING = {
     "version": 1,

@@ -32,9 +32,12 @@ def loaded(db: Any) -> list[str]:
 
 def test_the_demo_lists_areas_and_reports(loaded: list[str]) -> None:
     today = timezone.localdate()
+    reports = ArrivalReport.objects.all()
+    verified = reports.filter(status="verified").count()
+    total = sum(arrivals_demo.DAILY)
     assert loaded == [
         "Risk areas: 5 areas (1 lifted)",
-        "Arrival reports: 36 in 2 communities (16 verified)",
+        f"Arrival reports: {total} in 12 communities over 14 days ({verified} verified)",
     ]
     in_force = {
         a.region_code: a.level for a in risk_selectors.in_force(district=DISTRICT, day=today)
@@ -42,17 +45,25 @@ def test_the_demo_lists_areas_and_reports(loaded: list[str]) -> None:
     assert in_force == {"420102": "high", "310115": "medium", "4401": "medium", "410103": "medium"}
     lifted = RiskArea.objects.get(region_code="110105", superseded_at__isnull=True)
     assert lifted.effective_until == today - dt.timedelta(days=10)
-    reports = ArrivalReport.objects.all()
-    assert Counter(r.community_code for r in reports) == {"410106001001": 24, "410106100003": 12}
-    assert Counter(r.status for r in reports) == {"waiting": 20, "verified": 16}
-    high = [r for r in reports if r.classification == "high"]
-    assert len(high) == 2 and {r.status for r in high} == {"waiting"}
+    assert reports.count() == total
+    # The demo subdistrict's eleven communities and the town community; the demo
+    # community has the most.
+    communities = Counter(r.community_code for r in reports)
+    assert set(communities) == {f"410106001{n:03d}" for n in range(1, 12)} | {"410106100003"}
+    assert communities.most_common(1)[0][0] == "410106001001"
+    assert 0 < verified < total
+    assert Counter(r.status for r in reports) == {"waiting": total - verified, "verified": verified}
+    # Each report sent on its day (the wave of DAILY), after its arrival.
+    sent = Counter((today - timezone.localdate(r.submitted_at)).days for r in reports)
+    assert [sent[ago] for ago in range(13, -1, -1)] == list(arrivals_demo.DAILY)
+    assert all(r.arrival_date <= timezone.localdate(r.submitted_at) for r in reports)
+    assert Counter(r.classification for r in reports)["high"] >= 1
     assert Counter(r.classification for r in reports)["medium"] >= 1
     registered = Person.objects.filter(source="arrival")
     assert registered.count() == sum(1 for r in reports if r.person_registered) > 0
     assert all(p.needs_verification for p in registered)
     assert all(r.person_id for r in reports if r.status == "verified" and r.outcome == "confirmed")
-    assert ArrivalLink.objects.count() == 2
+    assert ArrivalLink.objects.count() == 12
     assert verify_chain().ok
 
 

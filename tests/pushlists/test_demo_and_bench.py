@@ -38,13 +38,30 @@ def test_the_demo_lists_show_every_kind_of_entry_and_task(district: str) -> None
     assert entries.filter(match_status="ambiguous", task__isnull=True).count() >= 1
     assert entries.filter(match_status="unmatched", task__isnull=True).count() == 2
     tasks = VerificationTask.objects.all()
-    assert tasks.filter(status="closed", outcome="found_at_home").count() == 4
-    assert tasks.filter(status="done", outcome="lives_elsewhere").count() == 1
+    latest = tasks.filter(origin_import__push_list__in=[first, second])
+    assert latest.filter(status="closed", outcome="found_at_home").count() == 4
+    assert latest.filter(status="done", outcome="lives_elsewhere").count() == 1
     assert TaskEvent.objects.filter(kind="rerouted").count() == 1
-    overdue = tasks.filter(status="open", deadline__lt=timezone.now())
+    overdue = latest.filter(status="open", deadline__lt=timezone.now())
     assert overdue.count() >= 1
     assert set(overdue.values_list("deadline", flat=True)) == {first.deadline}
-    assert TaskEvent.objects.filter(kind="escalated").count() == overdue.count()
+    # The earlier lists of the demo's history: received on their days, most checks done
+    # on the days after, a few overdue; every overdue check escalated once.
+    earlier = PushList.objects.exclude(pk__in=[first.pk, second.pk])
+    assert sorted(p.name for p in earlier) == sorted(name for name, *_ in demo.HISTORY)
+    today = timezone.localdate()
+    assert sorted((today - timezone.localdate(p.received_at)).days for p in earlier) == [
+        5,
+        7,
+        9,
+        12,
+    ]
+    done = tasks.exclude(origin_import__push_list__in=[first, second]).exclude(verified_at=None)
+    assert done.count() >= 1
+    assert all(t.created_at < t.verified_at <= timezone.now() for t in done)
+    all_overdue = tasks.filter(status="open", deadline__lt=timezone.now())
+    assert all_overdue.count() > overdue.count()
+    assert TaskEvent.objects.filter(kind="escalated").count() == all_overdue.count()
     joined = PushListEntry.objects.filter(push_list=second, task__origin_import__push_list=first)
     assert joined.count() == 2
     assert len(said) == 1 and said[0].startswith("Push lists: ")

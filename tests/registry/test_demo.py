@@ -35,6 +35,7 @@ EXPECTED_ACCOUNTS = {
     "subdistrict_viewer": ("subdistrict_viewer", "410106001"),
     "community_worker": ("community_worker", "410106001001"),
     "community_worker2": ("community_worker", "410106100003"),
+    "community_head": ("community_head", "410106001001"),
     "community_viewer": ("community_viewer", "410106001001"),
     "grid_worker": ("grid_worker", "410106001001001"),
     "data_entry": ("data_entry", "410106001001"),

@@ -1,12 +1,21 @@
 """The push lists' part of the demo district (`fangkong demo`).
 
-Two pushed lists over the demo communities, imported through the real importer: rows
+Fourteen days of history first: four earlier pushed lists over the demo subdistrict,
+received 12, 9, 7 and 5 days ago, matched by identity number, their checks done by the
+communities over the following days (a few late, a few never: overdue and escalated at
+the end of the day their deadline passed). Then the two latest lists over the demo
+communities, imported through the real importer: rows
 matched by identity number, by phone and by name and address, ambiguous rows and rows
 nobody in the registry matches; some checks done by the demo community worker, one
 task re-routed by the subdistrict officer, one awaiting a decision, and the rest of the
 older list overdue (and escalated). The second list names two people of the first again,
 who join their open checks. Loaded once: a district that has the demo lists is left
 alone.
+
+The imports and checks go through the importer and the services, which stamp every row
+with the present moment; the demo then moves the tasks' and entries' `created_at`, the
+checks' `verified_at` and `closed_at` and their history events back to the moments the
+story gives (queryset updates, here only). Audit entries keep today's date.
 """
 
 from __future__ import annotations
@@ -26,13 +35,15 @@ from django.utils import timezone
 from fangkong.accounts.management.commands.demo_accounts import demo_places
 from fangkong.accounts.models import User
 from fangkong.accounts.scopes import scope_for_user
+from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
+from fangkong.registry import demo_history as history
 from fangkong.registry.demo import resident_id_check_digit
 from fangkong.registry.models import Person
 
 from . import services
 from .importer import NewList, import_push_list
-from .models import PushList, VerificationTask
+from .models import PushList, PushListEntry, PushListImport, TaskEvent, VerificationTask
 
 MARK = "【演示】"
 FIRST = f"{MARK}省指挥部协查名单（第12批）"
@@ -46,6 +57,14 @@ REASONS = (
     "来自中风险地区",
 )
 SOURCES = ("通信大数据", "铁路12306", "民航", "省卫健委")
+# The earlier lists: name, received this many days ago at this hour, people named.
+HISTORY = (
+    (f"{MARK}省指挥部协查名单（第9批）", 12, 10, 8),
+    (f"{MARK}省指挥部协查名单（第10批）", 9, 16, 14),
+    (f"{MARK}市大数据局通信行程推送（第3批）", 7, 9, 18),
+    (f"{MARK}省指挥部协查名单（第11批）", 5, 14, 12),
+)
+CHECKERS = ("李桂芝", "王红霞", "赵国庆", "孙丽萍", "周建军", "吴晓燕")
 
 
 def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
@@ -64,6 +83,7 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
     officer = _scope("subdistrict_officer")
     now = timezone.now()
     with transaction.atomic(), tempfile.TemporaryDirectory() as tmp:
+        earlier = _history(admin, worker, district, places, people, Path(tmp), seed)
         first_rows, again = _first_rows(people, places, rng)
         first = _import(
             admin,
@@ -82,10 +102,16 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
             SECOND,
             now - dt.timedelta(hours=3),
         )
-        done = _work(district, places, worker, officer, rng)
-        escalated = services.escalate_overdue(scope=Scope.system(reason="demo data", code=district))
+        done = _work(district, places, worker, officer, rng, [first["list"], second["list"]])
+        system = Scope.system(reason="demo data", code=district)
+        # Escalated at the end of the day their deadline passed, as the sweep would have.
+        escalated = 0
+        for day in history.history():
+            end = history.at(day, 23, 59)
+            escalated += services.escalate_overdue(scope=system, now=end)
     say(
-        f"Push lists: {FIRST} ({first['created']} entries, {first['tasks_created']} checks) and "
+        f"Push lists: {len(HISTORY)} earlier lists ({earlier}); "
+        f"{FIRST} ({first['created']} entries, {first['tasks_created']} checks) and "
         f"{SECOND} ({second['created']} entries, {second['tasks_joined']} joined open checks); "
         f"{done} checks worked on, {escalated} overdue and escalated."
     )
@@ -213,7 +239,105 @@ def _import(
             deadline_hours=24,
         ),
     )
-    return summary.as_dict()
+    _backdate_import(summary.push_list_id, received)
+    return summary.as_dict() | {"list": summary.push_list_id}
+
+
+def _backdate_import(push_list_id: int | None, received: dt.datetime) -> None:
+    """The importer stamps the list's rows now; they arrived with the list (each demo
+    list is one import)."""
+    if push_list_id is None:
+        return
+    PushListImport.objects.filter(push_list_id=push_list_id).update(imported_at=received)
+    VerificationTask.objects.filter(origin_import__push_list_id=push_list_id).update(
+        created_at=received
+    )
+    PushListEntry.objects.filter(push_list_id=push_list_id).update(created_at=received)
+    TaskEvent.objects.filter(
+        entry__push_list_id=push_list_id,
+        kind__in=[TaskEvent.Kind.CREATED, TaskEvent.Kind.JOINED],
+    ).update(at=received)
+
+
+def _checker(name: str, district: str) -> Scope:
+    """A community's staff member who recorded checks (the demo's records carry a name)."""
+    return Scope(
+        actor_id=None,
+        actor_name=name,
+        code=district,
+        perms=frozenset(Perm),
+        reason="demo data",
+        is_system=True,
+    )
+
+
+def _history(
+    admin: Scope,
+    worker: Scope | None,
+    district: str,
+    places: dict[str, str],
+    people: list[dict[str, Any]],
+    tmp: Path,
+    seed: int,
+) -> str:
+    """The earlier lists, each worked on over the days after it arrived."""
+    rng = random.Random(f"fangkong-demo-pushlists-history:{seed}")
+    subdistrict = places.get("subdistrict", "~")
+    pool = [p for p in people if p["community_code"].startswith(subdistrict) and p["id_number"]]
+    rng.shuffle(pool)
+    made = checked = 0
+    for number, (name, ago, hour, count) in enumerate(HISTORY):
+        chosen, pool = pool[:count], pool[count:]
+        if not chosen:
+            break
+        rows = [_row(p, rng, by="id") for p in chosen]
+        rows.append(["艾力江", _fake_id(rng), "", "民航", "同航班（CZ6901）", "乌鲁木齐市天山区"])
+        received = history.at(history.day(ago), hour, rng.randrange(60))
+        summary = _import(admin, district, tmp / f"history{number}.csv", rows, name, received)
+        made += summary["tasks_created"]
+        tasks = list(
+            VerificationTask.objects.filter(
+                origin_import__push_list_id=summary["list"], status=VerificationTask.Status.OPEN
+            ).order_by("id")
+        )
+        for task in tasks:
+            roll = rng.random()
+            if roll < 0.12:
+                continue  # never checked: overdue
+            # Most within the day (the deadline is 24 hours), a few late.
+            hours = rng.randrange(2, 22) if roll < 0.85 else rng.randrange(26, 60)
+            when = received + dt.timedelta(hours=hours, minutes=rng.randrange(60))
+            if when > timezone.now():
+                continue
+            actor = (
+                worker
+                if worker is not None and task.community_code == worker.code[:12]
+                else _checker(rng.choice(CHECKERS), district)
+            )
+            if roll < 0.78:
+                services.task_record(
+                    scope=actor,
+                    task=task,
+                    outcome="found_at_home",
+                    measure=rng.choice(("health_monitoring", "home_quarantine", "testing")),
+                )
+            else:
+                services.task_record(
+                    scope=actor,
+                    task=task,
+                    outcome="lives_elsewhere",
+                    where_text="已回郑州市金水区居住",
+                    where_code="410105",
+                )
+            # Backdated: recorded when the story says (the service stamped it now).
+            found = VerificationTask.objects.filter(pk=task.pk)
+            found.filter(closed_at__isnull=False).update(closed_at=when)
+            found.update(verified_at=when)
+            TaskEvent.objects.filter(
+                task_id=task.pk, kind__in=[TaskEvent.Kind.RECORDED, TaskEvent.Kind.CLOSED]
+            ).update(at=when)
+            checked += 1
+    return f"{made} checks, {checked} done"
 
 
 def _work(
@@ -222,6 +346,7 @@ def _work(
     worker: Scope | None,
     officer: Scope | None,
     rng: random.Random,
+    lists: list[int],
 ) -> int:
     """The demo community worker has checked some people; the subdistrict officer has
     re-routed one task that landed in the wrong community."""
@@ -230,7 +355,7 @@ def _work(
     mine = list(
         VerificationTask.objects.within(system)
         .within_code(community)
-        .filter(status=VerificationTask.Status.OPEN)
+        .filter(status=VerificationTask.Status.OPEN, origin_import__push_list_id__in=lists)
         .order_by("id")
     )
     done = 0
@@ -254,7 +379,7 @@ def _work(
         VerificationTask.objects.within(system)
         .within_code(places.get("subdistrict", "~"))
         .exclude(community_code=community)
-        .filter(status=VerificationTask.Status.OPEN)
+        .filter(status=VerificationTask.Status.OPEN, origin_import__push_list_id__in=lists)
         .order_by("id")
         .first()
     )

@@ -1,6 +1,6 @@
 """The campaigns area's part of the demo district (`fangkong demo`): a round over the
-whole district ("上街区第N轮全员核酸检测"), opened through the service (its target
-population materialised by the service's job, run at once), and two residents of the
+whole district ("上街区第N轮全员核酸检测") opened yesterday morning, through the service
+(its target population materialised by the service's job, run at once), and two residents of the
 demo community exempted by hand (away with proof, vaccinated). Idempotent: a round of
 that name in the district means the demo is there already."""
 
@@ -33,13 +33,16 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
         say("Testing campaigns: the demo round is there already.")
         return
     now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+    # Opened yesterday at seven: the round of the demo's fourteen days of history, in its
+    # second day (the daily reports of yesterday and today show it).
+    opened = (now - dt.timedelta(days=1)).replace(hour=7)
     rules = default_rules()
     rules["exemptions"]["vaccinated_hours"] = 48
     campaign = services.campaign_create(
         scope=system,
         name=f"{district_name}第{len(rounds) + 1}轮全员核酸检测",
         scope_codes=[],
-        starts_at=now - dt.timedelta(hours=3),
+        starts_at=opened,
         ends_at=now + dt.timedelta(hours=9),
         rules=rules,
         note="按区指挥部通知：应检尽检、不漏一人；封控区单管单采，管控区10混1。",
