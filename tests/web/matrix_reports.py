@@ -35,6 +35,9 @@ def _yesterday(w: World) -> dict[str, Any]:
 
 ROUTES = [
     Route("reports:index", is_object=False, without_perm=ANY_ROLE, ok=frozenset({302})),
+    Route("reports:dashboard", is_object=False, without_perm=ANY_ROLE),
+    Route("reports:dashboard_wall", is_object=False, without_perm=ANY_ROLE),
+    Route("reports:dashboard_data", is_object=False, without_perm=ANY_ROLE),
     Route("reports:daily", kwargs=_today, without_perm=ANY_ROLE),
     Route("reports:daily_print", kwargs=_today, without_perm=ANY_ROLE),
     Route("reports:daily_export", kwargs=_today, without_perm="data_entry"),

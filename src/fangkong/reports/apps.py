@@ -25,3 +25,4 @@ class ReportsConfig(AppConfig):
         from fangkong.core.permissions import Perm
 
         register(NavItem("reports:index", _("Daily report"), "clipboard-data", Perm.REPORT_VIEW, 8))
+        register(NavItem("reports:dashboard", _("Dashboard"), "speedometer2", Perm.REPORT_VIEW, 7))

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-# Mounted by reports/urls.py in the "reports" namespace (names start with "dashboard").
-urlpatterns: list = []
+from . import views
+
+# Mounted by reports/urls.py in the "reports" namespace.
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/wall/", views.dashboard_wall, name="dashboard_wall"),
+    path("dashboard/data.json", views.dashboard_json, name="dashboard_data"),
+]
