@@ -261,6 +261,9 @@ FANGKONG_SMS_BACKEND = os.environ.get("FANGKONG_SMS_BACKEND", "console")
 FANGKONG_SMS_HTTP_URL = os.environ.get("FANGKONG_SMS_HTTP_URL", "")
 FANGKONG_SMS_HTTP_TOKEN = os.environ.get("FANGKONG_SMS_HTTP_TOKEN", "")
 FANGKONG_SMS_HTTP_TIMEOUT = float(os.environ.get("FANGKONG_SMS_HTTP_TIMEOUT", "10"))
+# Texts to residents (messaging/): the pace of a batch, and the provider's receipt token.
+FANGKONG_SMS_PER_SECOND = float(os.environ.get("FANGKONG_SMS_PER_SECOND", "20"))
+FANGKONG_SMS_RECEIPT_TOKEN = os.environ.get("FANGKONG_SMS_RECEIPT_TOKEN", "")
 FANGKONG_TRUSTED_PROXIES = int(os.environ.get("FANGKONG_TRUSTED_PROXIES", "0"))
 # The daily report (reports/): drafts prepared from this hour, late after the deadline.
 FANGKONG_REPORT_HOUR = int(os.environ.get("FANGKONG_REPORT_HOUR", "17"))

@@ -450,6 +450,15 @@ def test_release_when_due_and_negative(
     line = json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])
     assert line["phone"] == "13812345678"
     assert order.notice_no in line["text"]
+    # The resident's text is in the message log, sent, once.
+    from fangkong.messaging.models import MessageLog
+
+    message = MessageLog.objects.get(kind="control.release")
+    assert (message.person_id, message.status, message.text) == (
+        control.zhang.pk,
+        "sent",
+        line["text"],
+    )
 
 
 def test_release_is_not_blocked_by_the_sms_gateway(

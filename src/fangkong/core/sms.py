@@ -146,9 +146,11 @@ def backend() -> Backend:
     return backend_class()
 
 
-def send_sms(phone: str, text: str, *, purpose: str) -> SmsResult:
-    """Send one message now; raises SmsError when the gateway refuses or is down."""
-    message_id = uuid.uuid4().hex
+def send_sms(phone: str, text: str, *, purpose: str, message_id: str = "") -> SmsResult:
+    """Send one message now; raises SmsError when the gateway refuses or is down.
+    `message_id` is the caller's id of the message (its log row's), sent along as the
+    idempotency key so that a retry is the same message; a new one by default."""
+    message_id = message_id or uuid.uuid4().hex
     chosen = backend()
     provider_id = chosen.send(message_id=message_id, phone=phone, text=text, purpose=purpose)
     return SmsResult(message_id=message_id, provider_id=provider_id, backend=chosen.name)

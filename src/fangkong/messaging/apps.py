@@ -9,3 +9,15 @@ class MessagingConfig(AppConfig):
     name = "fangkong.messaging"
     label = "messaging"
     verbose_name = _("Messages to residents")
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        from fangkong.core.navigation import NavItem, register
+        from fangkong.core.permissions import Perm
+
+        # Each module's `audiences` module registers whom it can text (audiences.py).
+        autodiscover_modules("audiences")
+        register(
+            NavItem("messaging:batches", _("Text messages"), "chat-dots", Perm.MESSAGE_SEND, 65)
+        )

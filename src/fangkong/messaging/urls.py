@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "messaging"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.batches, name="batches"),
+    path("new/<str:audience>/", views.batch_new, name="new"),
+    path("<int:pk>/", views.batch, name="batch"),
+    path("<int:pk>/export.xlsx", views.batch_export, name="export"),
+    path("<int:pk>/retry/", views.batch_retry, name="retry"),
+]

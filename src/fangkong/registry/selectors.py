@@ -282,6 +282,12 @@ def population_by_code(*, scope: Scope, code: str) -> dict[str, dict[str, int]]:
     return result
 
 
+def compounds_in(*, scope: Scope) -> QuerySet[Compound]:
+    """The active compounds of the scope, by community and name (to choose one)."""
+    scope.require(Perm.PLACE_VIEW)
+    return Compound.objects.within(scope).filter(is_active=True).order_by("community_code", "name")
+
+
 def compounds_of(*, scope: Scope, community_code: str) -> QuerySet[Compound]:
     scope.require(Perm.PLACE_VIEW)
     return (

@@ -123,7 +123,16 @@ def test_a_positive_pool_locks_alerts_texts_and_starts_retests(
     # (赵六's phone is 李梅's number in the test world: texted once.)
     phones = sorted(m["phone"] for m in outbox())
     assert phones == ["13787654321", "13812345678", "13900001111"]
-    assert {m["purpose"] for m in outbox()} == {"testing_retest"}
+    assert {m["purpose"] for m in outbox()} == {"testing.alarm"}
+    # Each in the message log, sent, for the person it was meant for.
+    from fangkong.messaging.models import MessageLog
+
+    logged = {(m.person_id, m.phone, m.status) for m in MessageLog.objects.all()}
+    assert logged == {
+        (zhang.pk, "13812345678", "sent"),
+        (li.pk, "13900001111", "sent"),
+        (wang.pk, "13787654321", "sent"),
+    }
     # A retest at the door per member, by the community's team where there is one.
     tasks = {t.person_id: t for t in HomeTask.objects.filter(reason=HomeTask.Reason.RETEST)}
     assert set(tasks) == {zhang.pk, li.pk, wang.pk}

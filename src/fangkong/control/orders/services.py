@@ -40,6 +40,7 @@ from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
 from fangkong.core.sms import SmsError, send_sms
+from fangkong.messaging import services as messaging
 from fangkong.registry.models import Person
 
 from . import policy as rules
@@ -740,20 +741,31 @@ def _notify(scope: Scope, order_id: int, text: str) -> None:
         order = ControlOrder.objects.select_related("person", "care_team").get(pk=order_id)
         sent: list[str] = []
         errors: list[str] = []
-        for who, phone in (
-            ("person", selectors.person_of(order).phone),
-            ("care_team", order.care_team.phone if order.care_team else ""),
-        ):
-            if not phone:
-                if who == "person":
-                    errors.append(_("the person has no phone in the registry"))
-                continue
-            try:
-                send_sms(phone, text, purpose="control_release")
-            except SmsError as exc:
-                errors.append(f"{who}: {exc}")
+        person = selectors.person_of(order)
+        if not person.phone:
+            errors.append(_("the person has no phone in the registry"))
+        else:
+            # The resident's text goes through the message log (once a kind a day).
+            message = messaging.send_one(
+                kind="control.release",
+                person_id=person.pk,
+                phone=person.phone,
+                jurisdiction_code=order.jurisdiction_code,
+                text=text,
+            )
+            if message is None:
+                errors.append(_("the person was sent this kind of message today already"))
+            elif message.status == message.Status.FAILED:
+                errors.append(f"person: {message.error}")
             else:
-                sent.append(who)
+                sent.append("person")
+        if order.care_team and order.care_team.phone:
+            try:
+                send_sms(order.care_team.phone, text, purpose="control_release")
+            except SmsError as exc:
+                errors.append(f"care_team: {exc}")
+            else:
+                sent.append("care_team")
         with transaction.atomic():
             _event(
                 scope,

@@ -39,7 +39,7 @@ from fangkong.core.errors import ApplicationError
 from fangkong.core.masking import mask_name
 from fangkong.core.notices import notify_staff
 from fangkong.core.scope import Scope
-from fangkong.core.sms import SmsError, send_sms
+from fangkong.messaging import services as messaging
 from fangkong.registry.models import Person
 
 from ..codes import clean_barcode
@@ -449,6 +449,8 @@ def _values(rows: list[tuple[Any, ...]], types: tuple[str, ...]) -> tuple[str, l
 class Text:
     phone: str
     text: str
+    person_id: int
+    jurisdiction_code: str
 
 
 def _alarm(tube: Tube, targets: list[dict[str, Any]], *, now: dt.datetime) -> None:
@@ -570,21 +572,23 @@ def _texts(tube: Tube, members: list[Person]) -> list[Text]:
                         "Please stay at home; a sampling team will come to your door."
                     )
                     % {"day": campaign_day},
+                    person.pk,
+                    person.jurisdiction_code,
                 )
             )
     member_ids = {p.pk for p in members}
     households = sorted({p.household_id for p in members if p.household_id})
-    contacts: dict[int, str] = {}
-    for household_id, phone, relation in (
+    contacts: dict[int, tuple[str, int, str]] = {}
+    for household_id, phone, relation, pk, code in (
         Person.objects.filter(household_id__in=households, status=Person.Status.ACTIVE)
         .exclude(pk__in=member_ids)
         .exclude(phone="")
         .order_by("household_id", "pk")
-        .values_list("household_id", "phone", "relation_to_head")
+        .values_list("household_id", "phone", "relation_to_head", "pk", "jurisdiction_code")
     ):
         if household_id not in contacts or relation == "户主":
-            contacts[household_id] = phone
-    for household_id, phone in sorted(contacts.items()):
+            contacts[household_id] = (phone, pk, code)
+    for household_id, (phone, contact_id, contact_code) in sorted(contacts.items()):
         if phone in sent:
             continue
         sent.add(phone)
@@ -597,14 +601,21 @@ def _texts(tube: Tube, members: list[Person]) -> list[Text]:
                     "single-tube retest. Please stay at home; a sampling team will come."
                 )
                 % {"names": names},
+                contact_id,
+                contact_code,
             )
         )
     return texts
 
 
 def send_texts(texts: list[Text]) -> None:
+    """After the commit: each text through the message log (messaging), once a day per
+    person; a gateway failure is logged there, never raised."""
     for t in texts:
-        try:
-            send_sms(t.phone, t.text, purpose="testing_retest")
-        except SmsError:
-            log.exception("retest text to %s not sent", t.phone[-4:])
+        messaging.send_one(
+            kind="testing.alarm",
+            person_id=t.person_id,
+            phone=t.phone,
+            jurisdiction_code=t.jurisdiction_code,
+            text=t.text,
+        )

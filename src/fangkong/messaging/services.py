@@ -1,0 +1,392 @@
+"""Writes of texts to residents: a batch to an audience (previewed, then sent in the
+background at a rate limit), one system message (a release notice, a retest alarm), the
+provider's delivery receipts, and a retry of the failed.
+
+Every message is a `MessageLog` row written before it is handed to the gateway
+(core.sms), then marked sent or failed; at most one message of a kind reaches a person
+a day unless forced with a reason (the database refuses a second row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from huey.contrib.djhuey import db_task
+
+from fangkong.accounts.selectors import actor_display
+from fangkong.core import audit
+from fangkong.core.errors import ApplicationError, Conflict, FieldError
+from fangkong.core.masking import mask_name
+from fangkong.core.permissions import Perm
+from fangkong.core.scope import Scope
+from fangkong.core.sms import SmsError, send_sms
+
+from . import audiences, selectors
+from .models import MessageBatch, MessageLog
+
+log = logging.getLogger("fangkong.messaging")
+
+TEXT_MAX = 300
+FILL_RE = re.compile(r"\{(\w+)\}")
+PROGRESS_EVERY = 20
+DEFAULT_PER_SECOND = 20.0
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError(
+        message, errors=[FieldError(field=field, code="invalid", message=message)]
+    )
+
+
+def per_second() -> float:
+    return float(getattr(settings, "FANGKONG_SMS_PER_SECOND", DEFAULT_PER_SECOND)) or 1.0
+
+
+def render(text: str, fill: dict[str, str]) -> str:
+    return FILL_RE.sub(lambda m: fill.get(m.group(1), ""), text)
+
+
+def _audience(key: str) -> audiences.Audience:
+    found = audiences.get(key)
+    if found is None:
+        raise _invalid("audience", _("Choose whom to text."))
+    return found
+
+
+def _clean(
+    scope: Scope, audience: audiences.Audience, params: dict[str, Any], text: str
+) -> tuple[dict[str, str], str, str]:
+    """The parameters (each one of its choices), the text and the jurisdiction."""
+    cleaned: dict[str, str] = {}
+    for param in audience.params:
+        value = str(params.get(param.name, "")).strip()
+        if value not in {v for v, _label in param.choices(scope)}:
+            raise _invalid(param.name, _("Choose %(what)s from the list.") % {"what": param.label})
+        cleaned[param.name] = value
+    text = " ".join(text.split())
+    if not text:
+        raise _invalid("text", _("Write the text of the message."))
+    if len(text) > TEXT_MAX:
+        raise _invalid("text", _("At most %(n)s characters.") % {"n": TEXT_MAX})
+    allowed = {"name", *audience.fill_ins}
+    unknown = sorted(set(FILL_RE.findall(text)) - allowed)
+    if unknown:
+        raise _invalid(
+            "text",
+            _("Unknown fill-in %(names)s; use %(allowed)s.")
+            % {
+                "names": "、".join(f"{{{n}}}" for n in unknown),
+                "allowed": "、".join(f"{{{n}}}" for n in sorted(allowed)),
+            },
+        )
+    code = audience.code_of(scope, cleaned)
+    scope.require(audience.perm, at=code)
+    return cleaned, text, code
+
+
+@dataclass(frozen=True)
+class Preview:
+    total: int
+    no_phone: int
+    texted_today: int
+    sample: str
+
+
+def preview(*, scope: Scope, key: str, params: dict[str, Any], text: str) -> Preview:
+    audience = _audience(key)
+    cleaned, text, _code = _clean(scope, audience, params, text)
+    people = list(audience.people(scope, cleaned))
+    with_phone = [p for p in people if p.phone]
+    already = selectors.texted_today(kind=key, person_ids=[p.person_id for p in with_phone])
+    first = with_phone[0] if with_phone else None
+    sample = render(text, {**first.fill, "name": mask_name(first.name)}) if first else ""
+    return Preview(
+        total=len(people),
+        no_phone=len(people) - len(with_phone),
+        texted_today=len(already),
+        sample=sample,
+    )
+
+
+def batch_create(
+    *, scope: Scope, key: str, params: dict[str, Any], text: str, forced_reason: str = ""
+) -> MessageBatch:
+    """A batch to an audience, sent in the background once this transaction commits."""
+    audience = _audience(key)
+    cleaned, text, code = _clean(scope, audience, params, text)
+    forced_reason = " ".join(forced_reason.split())[:200]
+    with transaction.atomic():
+        batch = MessageBatch.objects.create(
+            kind=key,
+            audience=key,
+            params=cleaned,
+            text=text,
+            jurisdiction_code=code,
+            forced_reason=forced_reason,
+            created_by_id=scope.actor_id,
+            created_by_name=actor_display(scope),
+        )
+        audit.record(
+            scope,
+            "messaging.batch",
+            batch,
+            jurisdiction_code=code,
+            reason=forced_reason,
+            data={"audience": key, "params": cleaned, "text": text},
+        )
+        transaction.on_commit(lambda: send_batch_task(batch.pk))
+    return batch
+
+
+class Pacer:
+    """At most `rate` messages a second: wait before a message until its turn."""
+
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate
+        self.clock, self.sleep = clock, sleep
+        self.next_at: float | None = None
+
+    def wait(self) -> None:
+        now = self.clock()
+        if self.next_at is not None and now < self.next_at:
+            self.sleep(self.next_at - now)
+            now = self.next_at
+        self.next_at = now + self.interval
+
+
+def _log_once(
+    *,
+    kind: str,
+    person_id: int,
+    phone: str,
+    jurisdiction_code: str,
+    text: str,
+    forced_reason: str,
+    batch: MessageBatch | None,
+    day: dt.date,
+) -> MessageLog | None:
+    """The message's row, or None when the person had this kind today already."""
+    try:
+        with transaction.atomic():
+            return MessageLog.objects.create(
+                batch=batch,
+                kind=kind,
+                person_id=person_id,
+                phone=phone,
+                jurisdiction_code=jurisdiction_code,
+                day=day,
+                text=text,
+                forced_reason=forced_reason,
+                message_id=uuid.uuid4().hex,
+                queued_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
+
+
+def _hand_over(message: MessageLog) -> bool:
+    try:
+        result = send_sms(
+            message.phone, message.text, purpose=message.kind, message_id=message.message_id
+        )
+    except SmsError as exc:
+        MessageLog.objects.filter(pk=message.pk).update(
+            status=MessageLog.Status.FAILED, error=str(exc)[:300]
+        )
+        return False
+    MessageLog.objects.filter(pk=message.pk).update(
+        status=MessageLog.Status.SENT,
+        provider_id=result.provider_id[:100],
+        sent_at=timezone.now(),
+        error="",
+    )
+    return True
+
+
+def send_one(
+    *,
+    kind: str,
+    person_id: int,
+    phone: str,
+    jurisdiction_code: str,
+    text: str,
+    forced_reason: str = "",
+) -> MessageLog | None:
+    """A system message now (a release notice, a retest alarm), logged; None when the
+    person had one of this kind today already. Call it after the commit of the change it
+    tells about; a gateway failure is logged, never raised."""
+    message = _log_once(
+        kind=kind,
+        person_id=person_id,
+        phone=phone,
+        jurisdiction_code=jurisdiction_code,
+        text=text,
+        forced_reason=forced_reason,
+        batch=None,
+        day=timezone.localdate(),
+    )
+    if message is not None:
+        _hand_over(message)
+        message.refresh_from_db()
+    return message
+
+
+def _progress(batch: MessageBatch, counts: dict[str, int]) -> None:
+    MessageBatch.objects.filter(pk=batch.pk).update(**counts)
+
+
+def send_batch(
+    batch_id: int,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> MessageBatch:
+    """The background job: every person of the audience, at the rate limit."""
+    with transaction.atomic():
+        batch = MessageBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != MessageBatch.Status.QUEUED:
+            return batch
+        batch.status = MessageBatch.Status.SENDING
+        batch.started_at = timezone.now()
+        batch.save(update_fields=["status", "started_at"])
+    audience = audiences.get(batch.audience)
+    scope = Scope.system(reason=f"text message batch {batch.pk}", code=batch.jurisdiction_code)
+    try:
+        if audience is None:
+            raise RuntimeError(f"no audience {batch.audience!r}")
+        people = list(audience.people(scope, dict(batch.params)))
+    except Exception as exc:  # the audience failed: the batch says why
+        log.exception("batch %s: audience failed", batch.pk)
+        MessageBatch.objects.filter(pk=batch.pk).update(
+            status=MessageBatch.Status.FAILED, error=str(exc)[:500], finished_at=timezone.now()
+        )
+        batch.refresh_from_db()
+        return batch
+    counts = {"total": len(people), "done": 0, "sent": 0, "failed": 0, "skipped": 0, "no_phone": 0}
+    _progress(batch, counts)
+    pacer = Pacer(per_second(), clock=clock, sleep=sleep)
+    day = timezone.localdate()
+    for index, person in enumerate(people, start=1):
+        if not person.phone:
+            counts["no_phone"] += 1
+        else:
+            message = _log_once(
+                kind=batch.kind,
+                person_id=person.person_id,
+                phone=person.phone,
+                jurisdiction_code=person.jurisdiction_code,
+                text=render(batch.text, {**person.fill, "name": mask_name(person.name)}),
+                forced_reason=batch.forced_reason,
+                batch=batch,
+                day=day,
+            )
+            if message is None:
+                counts["skipped"] += 1
+            else:
+                pacer.wait()
+                counts["sent" if _hand_over(message) else "failed"] += 1
+        counts["done"] = index
+        if index % PROGRESS_EVERY == 0:
+            _progress(batch, counts)
+    MessageBatch.objects.filter(pk=batch.pk).update(
+        **counts, status=MessageBatch.Status.DONE, finished_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def _send_batch_job(batch_id: int) -> None:
+    send_batch(batch_id)
+
+
+# The background task (huey discovers it through messaging/tasks.py).
+send_batch_task = db_task(retries=0)(_send_batch_job)
+
+
+def retry_failed(
+    *,
+    scope: Scope,
+    batch: MessageBatch,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Send the batch's failed messages again (the same rows); returns those now sent."""
+    audience = audiences.get(batch.audience)
+    scope.require(audience.perm if audience else Perm.MESSAGE_SEND, at=batch.jurisdiction_code)
+    if batch.status != MessageBatch.Status.DONE:
+        raise Conflict(_("The batch is still being sent."))
+    failed = list(
+        MessageLog.objects.filter(batch=batch, status=MessageLog.Status.FAILED).order_by("id")
+    )
+    with transaction.atomic():
+        audit.record(
+            scope,
+            "messaging.retry",
+            batch,
+            jurisdiction_code=batch.jurisdiction_code,
+            data={"messages": len(failed)},
+        )
+    pacer = Pacer(per_second(), clock=clock, sleep=sleep)
+    sent = 0
+    for message in failed:
+        pacer.wait()
+        sent += _hand_over(message)
+    MessageBatch.objects.filter(pk=batch.pk).update(
+        sent=batch.sent + sent, failed=batch.failed - sent
+    )
+    return sent
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: str
+    status: str  # "delivered" | "undelivered"
+    at: dt.datetime | None = None
+
+
+def record_receipts(receipts: list[Receipt]) -> dict[str, str]:
+    """The provider's delivery receipts, by our message id: "ok", "unknown" or
+    "invalid" per id; idempotent (a receipt repeated changes nothing)."""
+    answers: dict[str, str] = {}
+    statuses = {
+        "delivered": MessageLog.Status.DELIVERED,
+        "undelivered": MessageLog.Status.UNDELIVERED,
+    }
+    for receipt in receipts:
+        status = statuses.get(receipt.status)
+        if status is None:
+            answers[receipt.id] = "invalid"
+            continue
+        updated = MessageLog.objects.filter(message_id=receipt.id).update(
+            status=status, delivered_at=receipt.at or timezone.now()
+        )
+        answers[receipt.id] = "ok" if updated else "unknown"
+    return answers
+
+
+def record_export(*, scope: Scope, batch: MessageBatch, rows: int) -> None:
+    """The log's export is a read of personal data (masked phones): audited."""
+    with transaction.atomic():
+        audit.record(
+            scope,
+            "messaging.export",
+            batch,
+            jurisdiction_code=batch.jurisdiction_code,
+            data={"rows": rows},
+        )
