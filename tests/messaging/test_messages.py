@@ -279,3 +279,7 @@ def test_the_pages(tw: TWorld, django_capture_on_commit_callbacks: Any) -> None:
     assert "138****5678" in page and "13812345678" not in page
     export = client.get(reverse("messaging:export", args=[batch.pk]))
     assert export.status_code == 200 and export.content[:2] == b"PK"
+    # The person file shows the message, masked, linked to its batch.
+    person = client.get(reverse("registry:person", args=[tw.mine.person.pk])).content.decode()
+    assert "Text message (Not yet sampled in a round, in a compound): Sent" in person
+    assert reverse("messaging:batch", args=[batch.pk]) in person

@@ -15,9 +15,13 @@ class MessagingConfig(AppConfig):
 
         from fangkong.core.navigation import NavItem, register
         from fangkong.core.permissions import Perm
+        from fangkong.registry import timeline as registry_timeline
+
+        from .timeline import message_events
 
         # Each module's `audiences` module registers whom it can text (audiences.py).
         autodiscover_modules("audiences")
+        registry_timeline.register("messaging", message_events, label=_("Text messages"))
         register(
             NavItem("messaging:batches", _("Text messages"), "chat-dots", Perm.MESSAGE_SEND, 65)
         )
