@@ -50,7 +50,7 @@ def test_the_demo_morning_scans_through_the_ingest_once(
 
     from fangkong.registry.demo import demo_load
     from fangkong.testing.campaigns import demo as campaigns_demo
-    from fangkong.testing.models import Coverage, Sample, ScanReceipt, TransportBox, Tube
+    from fangkong.testing.models import Coverage, Sample, ScanReceipt, Target, TransportBox, Tube
 
     demo_load(persons=900, seed=1, district=DISTRICT)
     with django_capture_on_commit_callbacks(execute=True):
@@ -58,7 +58,8 @@ def test_the_demo_morning_scans_through_the_ingest_once(
     said: list[str] = []
     demo.load(district=DISTRICT, seed=1, say=said.append)
     people = Sample.objects.count()
-    assert people > 0
+    # Half the round's population (the demo community excepted, scanned by the field).
+    assert people == Target.objects.count() // 2
     assert not Sample.objects.filter(jurisdiction_code__startswith="410106001001").exists()
     tubes = (people + 19) // 20
     boxes = (tubes + 4) // 5
@@ -69,7 +70,7 @@ def test_the_demo_morning_scans_through_the_ingest_once(
     assert Coverage.objects.aggregate(n=Sum("sampled"))["n"] == people
     assert not ScanReceipt.objects.filter(outcome="rejected").exists()
     assert said[-1] == (
-        f"Sampling: {people} people of the demo subdistrict scanned at the square into "
+        f"Sampling: {people} people of the district scanned at the square into "
         f"{tubes} tubes, {boxes} boxes ({boxes - 1} handed over)."
     )
     receipts = ScanReceipt.objects.count()

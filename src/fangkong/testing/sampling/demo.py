@@ -105,14 +105,15 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
     _morning(district=district, places=places, say=say)
 
 
-# The square's morning: this many people of the demo subdistrict scanned, 20 to a tube, 5
-# tubes to a box, every box but the last handed over (the lab's demo receives them).
-MORNING_PEOPLE = 600
+# The round half done: half of its population scanned at the square (20 to a tube, 5
+# tubes to a box, every box but the last handed over: the lab's demo receives them), the
+# demo community itself and the control zones left to the field.
+DONE_SHARE = 0.5
 TUBES_PER_BOX = 5
 
 
 def _morning(*, district: str, places: dict[str, str], say: Callable[[str], None]) -> None:
-    """Scans through the real ingest (the square's device), once: a round half done."""
+    """Scans through the real ingest (the square's device), once: the round half done."""
     campaign = (
         Campaign.objects.filter(jurisdiction_code__startswith=district, status="open")
         .order_by("-starts_at")
@@ -124,21 +125,17 @@ def _morning(*, district: str, places: dict[str, str], say: Callable[[str], None
         return
     if Tube.objects.filter(campaign=campaign, site=square).exists():
         return
-    # The square's 20-in-1 tubes take the subdistrict's people outside any zone; the demo
-    # community itself (its control zones, its door-to-door list) is left to the field.
-    subdistrict = places.get("subdistrict", district)
+    # The square's 20-in-1 tubes take the district's people outside any zone, half the
+    # round's population; the demo community itself (its control zones, its
+    # door-to-door list) is left to the field.
     community = places.get("community", district)
+    wanted = int(Target.objects.filter(campaign=campaign).count() * DONE_SHARE)
     codes = list(
-        Target.objects.filter(
-            campaign=campaign,
-            jurisdiction_code__startswith=subdistrict,
-            exemption="",
-            zone="",
-        )
+        Target.objects.filter(campaign=campaign, exemption="", zone="")
         .exclude(jurisdiction_code__startswith=community)
         .exclude(person__id_number__isnull=True)
         .order_by("building_id", "household_id", "person_id")
-        .values_list("person__id_number", flat=True)[:MORNING_PEOPLE]
+        .values_list("person__id_number", flat=True)[:wanted]
     )
     now = timezone.now()
     start = now - dt.timedelta(minutes=len(codes) // 10 + 30)
@@ -180,6 +177,6 @@ def _morning(*, district: str, places: dict[str, str], say: Callable[[str], None
     for i in range(0, len(scans), ingest.MAX_SCANS):
         ingest.scans_ingest(device=device, campaign=campaign, scans=scans[i : i + ingest.MAX_SCANS])
     say(
-        f"Sampling: {len(codes)} people of the demo subdistrict scanned at the square into "
+        f"Sampling: {len(codes)} people of the district scanned at the square into "
         f"{len(tubes)} tubes, {len(boxes)} boxes ({len(boxes) - 1} handed over)."
     )
