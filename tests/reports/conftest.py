@@ -76,4 +76,4 @@ def rw(
 
 # The control module's world and helpers, for the control figures.
 from tests.control_orders.conftest import Control, arrival, control, manual  # noqa: E402, F401
-from tests.testing.conftest import TWorld, tw  # noqa: E402, F401
+from tests.testing.conftest import TWorld, _sqlite_audit_flushable, tw  # noqa: E402, F401

@@ -41,6 +41,10 @@ def write(root: Node, *, day: dt.date) -> int:
         if value is not None
     ]
     with transaction.atomic():
+        # One writer per jurisdiction at a time (the minute's refresh and the 17:00
+        # preparation may meet): the second waits for the first, then replaces its rows,
+        # instead of inserting beside them into the unique constraint.
+        list(Jurisdiction.objects.select_for_update().filter(code=root.code))
         DailyFigure.objects.within_code(root.code).filter(day=day).delete()
         DailyFigure.objects.bulk_create(rows, batch_size=BATCH)
     return len(rows)
