@@ -79,7 +79,9 @@ run_lint() {
     done
     step "ruff check ${targets[*]}" "$BIN/ruff" check "${targets[@]}"
     step "mypy src" "$BIN/mypy" src
-    step "lint-imports" "$BIN/lint-imports"
+    # --no-cache: a cache left by an earlier run once hid a broken contract that CI
+    # (a fresh clone, no cache) found.
+    step "lint-imports" "$BIN/lint-imports" --no-cache
     step "makemigrations --check" "$BIN/fangkong" makemigrations --check --dry-run
 }
 
