@@ -13,6 +13,8 @@ from ..selectors import report_code
 from . import selectors
 
 REFRESH_SECONDS = 60
+# The wall screen's ranking: the jurisdictions with the most overdue work.
+WALL_RANK_ROWS = 10
 
 
 def _args(request: HttpRequest) -> tuple[str, int]:
@@ -44,7 +46,13 @@ def dashboard_wall(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/dashboard/wall.html",
-        {"data": data, "json": data.as_json(), "refresh": refresh},
+        {
+            "data": data,
+            "json": data.as_json(),
+            "refresh": refresh,
+            "ranking": data.ranking[:WALL_RANK_ROWS],
+            "rank_rows": WALL_RANK_ROWS,
+        },
     )
 
 
