@@ -269,6 +269,45 @@ def test_the_receipts_page_and_its_export_show_the_same_rows(staff: Staff, scope
     assert client_for(staff["town"]).get(f"/notices/{notice.pk}/receipts/").status_code == 404
 
 
+def test_the_receipts_a_page_at_a_time_and_the_unread_alone(
+    staff: Staff, scopes: Scopes, monkeypatch: Any
+) -> None:
+    from fangkong.notices import views
+
+    monkeypatch.setattr(views, "RECEIPTS_PER_PAGE", 2)
+    notice = _send(scopes["officer"], [COMMUNITY])
+    client_for(staff["head"]).get(f"/notices/{notice.pk}/")
+    client = client_for(staff["officer"])
+    url = f"/notices/{notice.pk}/receipts/"
+
+    def shown(response: Any) -> list[tuple[bytes, bytes]]:
+        assert response.status_code == 200
+        return re.findall(rb'data-username="(\w+)" data-read="(\d)"', response.content)
+
+    first = client.get(url)
+    assert shown(first) == [(b"viewer", b"0"), (b"worker", b"0")]
+    # The summary counts every recipient, not the page.
+    summary = rb'id="read-summary" data-read="(\d+)" data-total="(\d+)"'
+    assert re.findall(summary, first.content) == [(b"1", b"4")]
+    assert b'data-page="next"' in first.content and b'data-page="previous"' not in first.content
+    second = client.get(url + "?page=2")
+    assert shown(second) == [(b"grid", b"0"), (b"head", b"1")]
+    assert b'data-page="next"' not in second.content
+    assert shown(client.get(url + "?show=unread")) == [(b"viewer", b"0"), (b"worker", b"0")]
+    assert shown(client.get(url + "?show=unread&page=2")) == [(b"grid", b"0")]
+    assert shown(client.get(url + "?show=read")) == [(b"head", b"1")]
+    assert shown(client.get(url + "?show=nonsense")) == [(b"viewer", b"0"), (b"worker", b"0")]
+    # The export holds the list shown: the unread alone, every one of them.
+    response = client.post(url + "export/", {"show": "unread"})
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    values = [list(r) for r in book.active.iter_rows(values_only=True)]
+    header = values.index(["Jurisdiction", "Name", "Account", "Role", "Read", "Read at"])
+    assert [r[2] for r in values[header + 1 :]] == ["viewer", "worker", "grid"]
+    assert [c for r in values[:header] for c in r if c and "(Unread)" in str(c)] == [
+        f"Filters：notice: {notice.title} (Unread)"
+    ]
+
+
 def test_withdrawing_shows_the_recipients_why(staff: Staff, scopes: Scopes) -> None:
     notice = _send(scopes["officer"], [COMMUNITY], files=[pdf()])
     attachment = NoticeAttachment.objects.get(notice=notice)

@@ -1,9 +1,9 @@
 """The read receipts of one notice as a spreadsheet (通知阅读情况): exactly the rows of
-the receipts page, unread first."""
+the receipts page (all, unread or read, as shown), unread first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -20,8 +20,23 @@ from . import selectors
 EXPORT_NAME = "notice_receipts"
 
 
-def params_for(notice: Any) -> dict[str, Any]:
-    return {"notice": notice.pk, "title": notice.title}
+def params_for(notice: Any, show: str = "all") -> dict[str, Any]:
+    return {"notice": notice.pk, "title": notice.title, "show": _show({"show": show})}
+
+
+def receipt_shows() -> list[tuple[str, str]]:
+    """The choices of the receipts page, with their labels (the page's pills and the
+    export's description)."""
+    return [
+        ("all", _("All recipients")),
+        ("unread", pgettext("notice", "Unread")),
+        ("read", pgettext("notice", "Read")),
+    ]
+
+
+def _show(params: dict[str, Any]) -> str:
+    show = params.get("show") or "all"
+    return show if show in selectors.RECEIPT_SHOWS else "all"
 
 
 def _notice_pk(params: dict[str, Any]) -> int:
@@ -42,9 +57,10 @@ def _columns(revealed: bool) -> list[Column]:
     ]
 
 
-def receipt_rows(scope: Scope, notice: Any) -> Iterator[dict[str, Any]]:
-    """The rows of the receipts page and of its export, from one selector."""
-    for account in selectors.receipts(scope=scope, notice=notice):
+def receipt_rows(accounts: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """The rows of the receipts page and of its export, from the accounts of one
+    selector (`selectors.receipts`)."""
+    for account in accounts:
         read_at = getattr(account, "read_at", None)  # annotated by the selector
         yield {
             "jurisdiction": account.jurisdiction.name if account.jurisdiction else "",
@@ -59,12 +75,12 @@ def receipt_rows(scope: Scope, notice: Any) -> Iterator[dict[str, Any]]:
 
 def _rows(scope: Scope, params: dict[str, Any], revealed: bool) -> Iterator[dict[str, Any]]:
     notice = selectors.sent_notice_get(scope=scope, pk=_notice_pk(params))
-    return receipt_rows(scope, notice)
+    return receipt_rows(selectors.receipts(scope=scope, notice=notice, show=_show(params)))
 
 
 def _count(scope: Scope, params: dict[str, Any]) -> int:
     notice = selectors.sent_notice_get(scope=scope, pk=_notice_pk(params))
-    return selectors.receipts(scope=scope, notice=notice).count()
+    return selectors.receipts(scope=scope, notice=notice, show=_show(params)).count()
 
 
 exports.register(
@@ -74,6 +90,9 @@ exports.register(
         columns=_columns,
         rows=_rows,
         count=_count,
-        describe=lambda params: _("notice: %(title)s") % {"title": params.get("title", "")},
+        describe=lambda params: (
+            _("notice: %(title)s") % {"title": params.get("title", "")}
+            + ("" if _show(params) == "all" else f" ({dict(receipt_shows())[_show(params)]})")
+        ),
     )
 )

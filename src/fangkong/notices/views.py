@@ -18,9 +18,12 @@ from fangkong.core.permissions import Perm
 from fangkong.core.web import export_response, paginate, query_string, scope_of, scoped
 
 from . import selectors, services
-from .export import EXPORT_NAME, params_for, receipt_rows
+from .export import EXPORT_NAME, params_for, receipt_rows, receipt_shows
 from .forms import ComposeForm, ExportForm, WithdrawForm
 from .models import Notice
+
+# A district-wide notice reaches thousands of accounts: the receipts, a page at a time.
+RECEIPTS_PER_PAGE = 100
 
 
 def _place_errors(form: forms.Form, exc: ApplicationError) -> None:
@@ -213,16 +216,24 @@ def sent(request: HttpRequest) -> HttpResponse:
 def receipts(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     notice = selectors.sent_notice_get(scope=scope, pk=pk)
-    rows = list(receipt_rows(scope, notice))
-    read = sum(1 for row in rows if row["is_read"])
+    show = request.GET.get("show", "all")
+    show = show if show in selectors.RECEIPT_SHOWS else "all"
+    accounts = selectors.receipts(scope=scope, notice=notice, show=show)
+    page = paginate(request, accounts, per_page=RECEIPTS_PER_PAGE)
+    summary = selectors.receipt_summary(scope=scope, notice=notice)
     return render(
         request,
         "notices/receipts.html",
         {
             "notice": notice,
-            "rows": rows,
-            "read": read,
-            "total": len(rows),
+            "rows": list(receipt_rows(page)),
+            "page": page,
+            "show": show,
+            "shows": receipt_shows(),
+            "qs_next": query_string(request, page=page.number + 1),
+            "qs_prev": query_string(request, page=page.number - 1),
+            "read": summary.read,
+            "total": summary.total,
             "audience": _audience_names(notice),
             "roles": _role_names(notice),
             "export_form": ExportForm(),
@@ -238,7 +249,12 @@ def receipts_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     scope = scope_of(request)
     notice = selectors.sent_notice_get(scope=scope, pk=pk)
     try:
-        return export_response(request, scope, name=EXPORT_NAME, params=params_for(notice))
+        return export_response(
+            request,
+            scope,
+            name=EXPORT_NAME,
+            params=params_for(notice, request.POST.get("show", "all")),
+        )
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
