@@ -258,6 +258,32 @@ def test_the_periodic_tasks(rw: RWorld, settings: Any) -> None:
     ) == sorted([DISTRICT, SUBDISTRICT, COMMUNITY, SIBLING, TOWN, TOWN_COMMUNITY])
 
 
+def test_a_subdistrict_submits_the_sum_of_its_communities_as_they_stand_then(
+    rw: RWorld,
+) -> None:
+    """The subdistrict's draft was prepared at 17:00, before its community submitted an
+    adjusted report; submitting at 18:30 sends up the community's report as submitted,
+    not the draft's old sum."""
+    sub = services.prepare(scope=rw.officer_scope, code=SUBDISTRICT, day=TODAY, now=at(17))
+    assert {c["code"]: c["status"] for c in sub.children}[COMMUNITY] == ""  # no report yet
+    assert sub.figures["arrivals.received"] == 0
+    report = filled(
+        rw, adjustments=({"figure": "arrivals.received", "delta": 2, "reason": "电话报备"},)
+    )
+    services.submit(scope=rw.worker_scope, report=report, now=at(17, 40))
+    sub = services.save_draft(
+        scope=rw.officer_scope, report=sub, data=services.DraftInput(duty_staff="王建华")
+    )
+    submitted = services.submit(scope=rw.officer_scope, report=sub, now=at(18, 30))
+    children = {c["code"]: c for c in submitted.children}
+    assert (children[COMMUNITY]["status"], children[COMMUNITY]["version"]) == ("submitted", 1)
+    assert children[COMMUNITY]["figures"]["arrivals.received"] == 2
+    assert submitted.figures["arrivals.received"] == 2
+    assert submitted.computed["arrivals.received"] == 2
+    assert submitted.prepared_at == at(18, 30)
+    assert (submitted.status, submitted.duty_staff) == ("submitted", "王建华")
+
+
 def test_a_draft_below_counts_as_the_data_stand_not_as_written(rw: RWorld) -> None:
     filled(rw, adjustments=({"figure": "arrivals.received", "delta": 2, "reason": "电话报备"},))
     sub = services.prepare(scope=rw.officer_scope, code=SUBDISTRICT, day=TODAY, now=at(18))

@@ -205,15 +205,22 @@ def save_draft(*, scope: Scope, report: DailyReport, data: DraftInput) -> DailyR
 
 
 def submit(*, scope: Scope, report: DailyReport, now: dt.datetime | None = None) -> DailyReport:
-    """Submit the draft upward as it stands; 填报人 is the submitting account."""
+    """Submit the draft upward; 填报人 is the submitting account. A community's report
+    goes as it stands (the figures its worker checked and adjusted); a higher level's
+    adds up its children as they stand now (a draft prepared at 17:00 would otherwise
+    send up the sum of the communities' drafts they have since submitted, adjusted)."""
     scope.require(Perm.REPORT_FILL, at=report.jurisdiction_code)
     if scope.actor_id is None:
         raise _conflict(_("A report is submitted by a person."))
     now = now or timezone.now()
+    code = report.jurisdiction_code
+    node = None if _is_leaf(code) else compute_tree(code=code, day=report.day)
     with transaction.atomic():
         report = _draft_for_update(report)
         if not report.duty_staff.strip():
             raise _invalid("duty_staff", _("Name the staff on duty before submitting."))
+        if node is not None:
+            _fill_from(report, node, now)
         report.status = DailyReport.Status.SUBMITTED
         report.filled_by_id = scope.actor_id
         report.filled_by_name = actor_display(scope)
