@@ -21,7 +21,8 @@ from fangkong.core.errors import ApplicationError, NotFound
 from fangkong.messaging import services
 from fangkong.messaging.models import MessageBatch, MessageLog
 from fangkong.testing.campaigns import selectors as campaigns
-from tests.conftest import COMMUNITY
+from fangkong.testing.sampling import services as sampling
+from tests.conftest import COMMUNITY, DISTRICT, SUBDISTRICT
 
 from .conftest import TWorld
 
@@ -96,6 +97,28 @@ def test_a_batch_is_sent_and_logged(tw: TWorld, django_capture_on_commit_callbac
     assert {m["purpose"] for m in outbox()} == {"testing.unsampled"}
     texts = {m["text"] for m in outbox()}
     assert any(t.startswith("【防控】张*您好") for t in texts)
+
+
+def test_a_site_of_the_subdistrict_for_a_compound_of_a_community(
+    tw: TWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The background job finds the audience in the sender's office, as the sender chose
+    it: the subdistrict's site is outside the compound's community (it failed with
+    "not found" when the job looked in the community)."""
+    site = sampling.site_create(
+        scope=tw.officer_scope, jurisdiction_code=SUBDISTRICT, name="济源路街道体育场采样点"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.batch_create(
+            scope=tw.officer_scope,
+            key="testing.unsampled",
+            params={**params(tw), "site": str(site.pk)},
+            text=TEXT,
+        )
+    batch.refresh_from_db()
+    assert (batch.jurisdiction_code, batch.office_code) == (COMMUNITY, DISTRICT)
+    assert (batch.status, batch.error, batch.total, batch.sent) == ("done", "", 2, 2)
+    assert {m["text"].count("济源路街道体育场采样点") for m in outbox()} == {1}
 
 
 def test_once_a_kind_a_day_unless_forced_with_a_reason(

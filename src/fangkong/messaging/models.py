@@ -29,6 +29,10 @@ class MessageBatch(models.Model):
     params = models.JSONField(default=dict, blank=True)
     text = models.TextField(_("text"))
     jurisdiction_code = models.CharField(max_length=15, db_index=True)
+    # The sender's office: the background job finds the audience within it, as the sender
+    # chose it (a subdistrict's site for a community's compound is outside the compound's
+    # community). Empty on batches made before it was recorded.
+    office_code = models.CharField(max_length=15, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)

@@ -133,6 +133,7 @@ def batch_create(
             params=cleaned,
             text=text,
             jurisdiction_code=code,
+            office_code=scope.code or "",
             forced_reason=forced_reason,
             created_by_id=scope.actor_id,
             created_by_name=actor_display(scope),
@@ -266,7 +267,10 @@ def send_batch(
         batch.started_at = timezone.now()
         batch.save(update_fields=["status", "started_at"])
     audience = audiences.get(batch.audience)
-    scope = Scope.system(reason=f"text message batch {batch.pk}", code=batch.jurisdiction_code)
+    scope = Scope.system(
+        reason=f"text message batch {batch.pk}",
+        code=batch.office_code or batch.jurisdiction_code,
+    )
     try:
         if audience is None:
             raise RuntimeError(f"no audience {batch.audience!r}")

@@ -32,9 +32,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from fangkong.accounts.management.commands.demo_accounts import demo_places
-from fangkong.accounts.models import User
-from fangkong.accounts.scopes import scope_for_user
+from fangkong.accounts.management.commands.demo_accounts import demo_places, demo_scope
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
 from fangkong.registry import demo_history as history
@@ -78,9 +76,9 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
         say("Push lists: the district has no people; no demo lists.")
         return
     rng = random.Random(f"fangkong-demo-pushlists:{seed}")
-    admin = _scope("district_admin") or Scope.system(reason="demo data")
-    worker = _scope("community_worker")
-    officer = _scope("subdistrict_officer")
+    admin = demo_scope("district_admin") or Scope.system(reason="demo data")
+    worker = demo_scope("community_worker")
+    officer = demo_scope("subdistrict_officer")
     now = timezone.now()
     with transaction.atomic(), tempfile.TemporaryDirectory() as tmp:
         earlier = _history(admin, worker, district, places, people, Path(tmp), seed)
@@ -115,11 +113,6 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
         f"{SECOND} ({second['created']} entries, {second['tasks_joined']} joined open checks); "
         f"{done} checks worked on, {escalated} overdue and escalated."
     )
-
-
-def _scope(username: str) -> Scope | None:
-    user = User.objects.select_related("role").filter(username=username).first()
-    return scope_for_user(user) if user is not None else None
 
 
 def _people(system: Scope, places: dict[str, str]) -> list[dict[str, Any]]:

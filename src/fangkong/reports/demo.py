@@ -17,20 +17,13 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from fangkong.accounts.models import User
-from fangkong.accounts.scopes import scope_for_user
-from fangkong.core.scope import Scope
+from fangkong.accounts.management.commands.demo_accounts import demo_scope
 
 from . import services, snapshots
 from .models import DailyReport
 
 DAYS = 14
 LATE_DAYS = (3, 9)  # days ago when the community reported late
-
-
-def _scope(username: str) -> Scope | None:
-    user = User.objects.select_related("role").filter(username=username).first()
-    return scope_for_user(user) if user is not None else None
 
 
 def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
@@ -40,8 +33,8 @@ def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
 def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
     if DailyReport.objects.within_code(district).exists():
         return
-    worker, head = _scope("community_worker"), _scope("community_head")
-    officer, admin = _scope("subdistrict_officer"), _scope("district_admin")
+    worker, head = demo_scope("community_worker"), demo_scope("community_head")
+    officer, admin = demo_scope("subdistrict_officer"), demo_scope("district_admin")
     if None in (worker, head, officer, admin):
         say("Reports: the demo accounts are missing; no reports made.")
         return

@@ -13,9 +13,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from fangkong.accounts.management.commands.demo_accounts import demo_places
-from fangkong.accounts.models import User
-from fangkong.accounts.scopes import scope_for_user
+from fangkong.accounts.management.commands.demo_accounts import demo_places, demo_scope
 from fangkong.core.scope import Scope
 from fangkong.registry.models import Person
 
@@ -52,16 +50,11 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
                 continue
             if ServiceRequest.objects.within(system).within_code(code).exists():
                 continue
-            made += _load_community(system, code, _scope(worker), requests)
+            made += _load_community(system, code, demo_scope(worker), requests)
     if made:
         say(f"Help requests: {made} in the demo communities.")
     else:
         say("Help requests: the demo requests are there already.")
-
-
-def _scope(username: str) -> Scope | None:
-    user = User.objects.select_related("role").filter(username=username).first()
-    return scope_for_user(user) if user is not None else None
 
 
 def _load_community(

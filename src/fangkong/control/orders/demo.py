@@ -30,9 +30,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from fangkong.accounts.management.commands.demo_accounts import demo_places
-from fangkong.accounts.models import User
-from fangkong.accounts.scopes import scope_for_user
+from fangkong.accounts.management.commands.demo_accounts import demo_places, demo_scope
 from fangkong.arrivals import selectors as arrival_selectors
 from fangkong.control.models import ControlOrder, OrderEvent, OrderTest, Policy
 from fangkong.core.errors import ApplicationError
@@ -71,11 +69,6 @@ class Plan:
     fate: str = ""  # "": as its dates say; proposed, rejected
 
 
-def _scope(username: str) -> Scope | None:
-    user = User.objects.select_related("role").filter(username=username).first()
-    return scope_for_user(user) if user else None
-
-
 def _policies(district: str, today: dt.date) -> None:
     system = Scope.system(reason="demo data", code=district)
     for key in PRESET_KEYS:
@@ -102,8 +95,8 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
     today = timezone.localdate()
     with transaction.atomic():
         _policies(district, today)
-    worker = _scope("community_worker")
-    officer = _scope("subdistrict_officer")
+    worker = demo_scope("community_worker")
+    officer = demo_scope("subdistrict_officer")
     if worker is None or officer is None:
         say("Control orders: the demo accounts are missing; policies only.")
         return

@@ -2,7 +2,9 @@
 sampling and labs demos): printed QR cards for the elderly of the demo community's first
 compound, and door-to-door tasks of the open campaign for that compound's first building
 (the bedridden and the not yet sampled) given to the door-to-door team, three of them
-closed (not at home, refused, and sampled or moved away).
+closed (not at home, refused, and sampled or moved away); then the subdistrict officer's
+text to the not yet sampled of that compound, asking them to come to a fixed site (a
+batch through the messaging app, sent at once in the demo).
 
 Idempotent: cards go only to people without a valid card, and tasks are made only when
 the campaign has none in the demo community yet.
@@ -12,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fangkong.accounts.management.commands.demo_accounts import demo_places
+from fangkong.accounts.management.commands.demo_accounts import demo_places, demo_scope
 from fangkong.core.scope import Scope
+from fangkong.messaging import services as messaging
+from fangkong.messaging.models import MessageBatch
 from fangkong.registry.models import Building, Compound
 
 from ..models import Campaign, HomeTask, SamplingSite
@@ -103,4 +107,32 @@ def load(*, district: str, seed: int, say: Callable[[str], None]) -> None:
     say(
         f"Field: door-to-door tasks for {team.name}: {made.get('exempt', 0)} who cannot come, "
         f"{made.get('unsampled', 0)} not yet sampled, {len(tasks)} closed."
+    )
+    _texts(campaign=campaign, compound=compound, say=say)
+
+
+def _texts(*, campaign: Campaign, compound: Compound, say: Callable[[str], None]) -> None:
+    officer = demo_scope("subdistrict_officer")
+    if officer is None or MessageBatch.objects.filter(audience="testing.unsampled").exists():
+        return
+    site = (
+        SamplingSite.objects.within(officer)
+        .filter(kind=SamplingSite.Kind.FIXED, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if site is None:
+        say("Texts: no fixed sampling site; no text to the not yet sampled.")
+        return
+    params = {"campaign": str(campaign.pk), "compound": str(compound.pk), "site": str(site.pk)}
+    batch = messaging.batch_create(
+        scope=officer,
+        key="testing.unsampled",
+        params=params,
+        text="【防控】{name}，您本轮尚未采样，请今天{until}前到{site}采样，请携带身份证。",
+    )
+    batch = messaging.send_batch(batch.pk, sleep=lambda _seconds: None)
+    say(
+        f"Texts: {batch.sent} of the not yet sampled of {compound.name} asked to come to "
+        f"{site.name} ({batch.no_phone} without a phone)."
     )

@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from fangkong.accounts.models import User
+from fangkong.accounts.scopes import scope_for_user
 from fangkong.core.codes import Level
 from fangkong.core.models import Jurisdiction
 from fangkong.core.scope import Scope
@@ -62,6 +63,13 @@ def demo_totp_secret(username: str) -> str:
     """A fixed base32 TOTP secret per demo account, the same on every machine."""
     digest = hashlib.sha256(_TOTP_SALT + username.encode()).digest()
     return base64.b32encode(digest[:20]).decode()
+
+
+def demo_scope(username: str) -> Scope | None:
+    """The scope of a demo account, for the modules' demos to act as that person (None
+    when the account is missing)."""
+    user = User.objects.select_related("role").filter(username=username).first()
+    return scope_for_user(user) if user is not None else None
 
 
 def demo_places(district: str) -> dict[str, str]:
