@@ -134,6 +134,34 @@ def test_the_subdistrict_sees_its_communities_side_by_side(
     assert {s["name"] for s in chart["series"]} >= {"Centralised quarantine", "Checks overdue"}
 
 
+def test_the_subdistrict_draft_says_when_a_community_has_reported_since(rw: RWorld) -> None:
+    today = timezone.localdate()
+    services.prepare(scope=rw.officer_scope, code=SUBDISTRICT, day=today)
+    client = client_for(rw.officer)
+
+    def shown() -> tuple[bool, list[str]]:
+        html = client.get(url("daily", SUBDISTRICT)).content.decode()
+        rows = re.findall(r'<tr id="child-(\d+)"[^>]*data-changed-since="1"', html)
+        return 'id="children-changed"' in html, rows
+
+    assert shown() == (False, [])
+    report = services.prepare(scope=rw.worker_scope, code=COMMUNITY, day=today)
+    assert shown() == (False, [])  # a draft below counts as the data stand
+    report = services.save_draft(
+        scope=rw.worker_scope, report=report, data=services.DraftInput(duty_staff="张晓燕")
+    )
+    report = services.submit(scope=rw.worker_scope, report=report)
+    assert shown() == (True, [COMMUNITY])
+    # Refreshed: added up as submitted; signing the same version changes no figure.
+    services.prepare(scope=rw.officer_scope, code=SUBDISTRICT, day=today)
+    assert shown() == (False, [])
+    services.sign(scope=rw.head_scope, report=report)
+    assert shown() == (False, [])
+    # A correction opened below: its draft counts as the data stand, not as submitted.
+    services.correct(scope=rw.worker_scope, report=report, reason="补录两人")
+    assert shown() == (True, [COMMUNITY])
+
+
 def test_compare_with_the_day_before(control: Any) -> None:
     from fangkong.control.orders import services as orders
 

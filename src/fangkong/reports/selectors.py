@@ -101,10 +101,26 @@ class ChildRow:
     report: DailyReport | None = None
     late: bool = False
     direct: bool = False
+    # (status, version) of the child as added up into the parent's version; None on a
+    # live page, where the figures are the child's as it is now.
+    added_as: tuple[str, int] | None = None
 
     @property
     def status(self) -> str:
         return self.report.status if self.report is not None else ""
+
+    @property
+    def changed_since(self) -> bool:
+        """The child's report was submitted, signed or corrected after the parent's
+        figures were added up (a draft below still counts as the data stood then)."""
+        if self.added_as is None or self.direct:
+            return False
+        locked = (DailyReport.Status.SUBMITTED, DailyReport.Status.SIGNED)
+        then_status, then_version = self.added_as
+        version = self.report.version if self.report is not None else 0
+        if self.status in locked:  # submitted or signed: the same version as added up?
+            return not (then_status in locked and then_version == version)
+        return then_status in locked  # a correction opened since counts as the data stand
 
 
 @dataclass
@@ -121,6 +137,16 @@ class ReportView:
     @property
     def is_leaf(self) -> bool:
         return len(self.node.code) >= LEVEL_LENGTHS[Level.COMMUNITY]
+
+    @property
+    def children_changed(self) -> bool:
+        """A draft above the communities whose children have reported since it was
+        added up: submitting adds them up again (`services.submit`)."""
+        return (
+            self.report is not None
+            and not self.report.is_locked
+            and any(row.changed_since for row in self.children)
+        )
 
 
 def children_rows(*, node: Node, day: dt.date, now: dt.datetime) -> list[ChildRow]:
@@ -163,6 +189,7 @@ def report_view(*, scope: Scope, code: str, day: dt.date, version: int | None = 
                 figures=c.get("figures", {}),
                 late=bool(c.get("late")),
                 direct=bool(c.get("direct")),
+                added_as=(c.get("status") or "", int(c.get("version") or 0)),
             )
             for c in report.children
         ]
