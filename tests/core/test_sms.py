@@ -152,3 +152,31 @@ def test_a_redirect_is_not_taken_for_delivery(gateway: Gateway) -> None:
     with pytest.raises(sms.SmsError, match="answered 302"):
         sms.send_sms("13812345678", "hello", purpose="otp")
     assert [r["path"] for r in gateway.received] == ["/send"]
+
+
+def test_an_answer_that_is_not_http_raises(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """http.client raises its own HTTPException (not an OSError) on a garbled status
+    line: it is the gateway's failure like any other."""
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def answer() -> None:
+        conn, _address = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"GARBAGE\r\n\r\n")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    settings.FANGKONG_SMS_BACKEND = "http"
+    settings.FANGKONG_SMS_HTTP_URL = f"http://127.0.0.1:{server.getsockname()[1]}/send"
+    settings.FANGKONG_SMS_HTTP_TIMEOUT = 5
+    try:
+        with pytest.raises(sms.SmsError, match="not HTTP"):
+            sms.send_sms("13812345678", "hello", purpose="otp")
+    finally:
+        thread.join(5)
+        server.close()

@@ -4,6 +4,7 @@ reason; the gateway's failures and the provider's receipts; the scope."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -282,6 +283,133 @@ def test_delivery_receipts(
     assert statuses == {ids[0]: "delivered", ids[1]: "undelivered"}
 
 
+class Broken:
+    """A backend with a bug (not an SmsError): the message is failed, the batch goes on."""
+
+    name = "broken"
+
+    def send(self, *, message_id: str, phone: str, text: str, purpose: str) -> str:
+        raise RuntimeError("a bug in the backend")
+
+
+def test_a_backend_that_breaks_fails_the_message_not_the_batch(
+    tw: TWorld, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.FANGKONG_SMS_BACKEND = "tests.messaging.test_messages.Broken"
+    batch = send(tw, django_capture_on_commit_callbacks)
+    assert (batch.status, batch.done, batch.sent, batch.failed) == ("done", 2, 0, 2)
+    assert set(MessageLog.objects.values_list("status", "error")) == {
+        ("failed", "a bug in the backend")
+    }
+    one = services.send_one(
+        kind="control.release",
+        person_id=tw.mine.person.pk,
+        phone="13812345678",
+        jurisdiction_code=COMMUNITY,
+        text="您已解除管控",
+    )
+    assert one is not None and (one.status, one.error) == ("failed", "a bug in the backend")
+
+
+def test_a_forced_message_counts_for_the_day(
+    tw: TWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    forced = send(tw, django_capture_on_commit_callbacks, forced_reason="采样点改址")
+    assert (forced.sent, forced.skipped) == (2, 0)
+    preview = services.preview(
+        scope=tw.officer_scope, key="testing.unsampled", params=params(tw), text=TEXT
+    )
+    assert preview.texted_today == 2
+    later = send(tw, django_capture_on_commit_callbacks)
+    assert (later.sent, later.skipped) == (0, 2)
+    assert len(outbox()) == 2
+
+
+def test_a_refused_message_does_not_hold_the_day(
+    tw: TWorld, gateway: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    refused = send(tw, django_capture_on_commit_callbacks)
+    assert (refused.sent, refused.failed) == (0, 2)
+    gateway.status = 200
+    later = send(tw, django_capture_on_commit_callbacks)
+    assert (later.sent, later.skipped, later.failed) == (2, 0, 0)
+    # The first batch's retry finds them texted since: nothing goes twice.
+    assert services.retry_failed(scope=tw.officer_scope, batch=refused) == 0
+    refused.refresh_from_db()
+    assert (refused.sent, refused.failed) == (0, 2)
+    assert len(gateway.seen) == 4
+    assert set(MessageLog.objects.filter(batch=refused).values_list("status", flat=True)) == {
+        "failed"
+    }
+
+
+def test_a_retry_is_for_today_and_those_still_in_the_audience(
+    tw: TWorld, gateway: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tests.testing.field.conftest import sample
+    from tests.testing.labs.conftest import code_of
+
+    batch = send(tw, django_capture_on_commit_callbacks)
+    assert batch.failed == 2
+    sample(tw, "RT0001", [code_of(tw.mine.person)])  # 张三 came for sampling meanwhile
+    gateway.status = 200
+    assert services.retry_failed(scope=tw.officer_scope, batch=batch) == 1
+    assert [seen["phone"] for seen in gateway.seen[2:]] == ["13900001111"]
+    statuses = dict(MessageLog.objects.filter(batch=batch).values_list("person_id", "status"))
+    assert statuses == {tw.mine.person.pk: "failed", tw.mine.housemate.pk: "sent"}
+    batch.refresh_from_db()
+    assert (batch.sent, batch.failed) == (1, 1)
+    # A batch of an earlier day is not retried: its "come today" no longer holds.
+    MessageBatch.objects.filter(pk=batch.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=1)
+    )
+    batch.refresh_from_db()
+    with pytest.raises(ApplicationError) as refused:
+        services.retry_failed(scope=tw.officer_scope, batch=batch)
+    assert refused.value.status == 409
+    assert len(gateway.seen) == 3
+
+
+def test_a_receipt_takes_only_a_sent_message_and_the_first_holds(
+    tw: TWorld, gateway: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    failed = send(tw, django_capture_on_commit_callbacks)
+    [refused, *_] = MessageLog.objects.filter(batch=failed)
+    gateway.status = 200
+    sent = send(tw, django_capture_on_commit_callbacks)
+    [first, second] = MessageLog.objects.filter(batch=sent).order_by("id")
+    answers = services.record_receipts(
+        [
+            services.Receipt(id=refused.message_id, status="delivered"),
+            services.Receipt(
+                id=first.message_id, status="delivered", at=dt.datetime(2026, 12, 5, 10, 0)
+            ),
+            services.Receipt(id=first.message_id, status="undelivered"),
+            services.Receipt(id=second.message_id, status="undelivered"),
+            services.Receipt(id=second.message_id, status="delivered"),
+        ]
+    )
+    assert answers == {refused.message_id: "ok", first.message_id: "ok", second.message_id: "ok"}
+    rows = {m.message_id: m for m in MessageLog.objects.all()}
+    assert (rows[refused.message_id].status, rows[refused.message_id].delivered_at) == (
+        "failed",
+        None,
+    )
+    assert rows[first.message_id].status == "delivered"
+    # A time without a zone is the local time (Asia/Shanghai).
+    assert timezone.localtime(rows[first.message_id].delivered_at).strftime("%H:%M") == "10:00"
+    assert rows[second.message_id].status == "undelivered"
+    settings.FANGKONG_SMS_RECEIPT_TOKEN = "provider-secret"
+    naive = Client().post(
+        "/api/v1/messaging/receipts",
+        [{"id": second.message_id, "status": "delivered", "at": "2026-12-05T10:00:00"}],
+        content_type="application/json",
+        headers={"authorization": "Bearer provider-secret"},
+    )
+    assert naive.status_code == 200
+    assert naive.json() == {"results": {second.message_id: "ok"}}
+
+
 def test_the_pages(tw: TWorld, django_capture_on_commit_callbacks: Any) -> None:
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -303,6 +431,8 @@ def test_the_pages(tw: TWorld, django_capture_on_commit_callbacks: Any) -> None:
     export = client.get(reverse("messaging:export", args=[batch.pk]))
     assert export.status_code == 200 and export.content[:2] == b"PK"
     # The person file shows the message, masked, linked to its batch.
+    far = client.get(reverse("messaging:batch", args=[batch.pk]) + "?page=" + "9" * 30)
+    assert far.status_code == 200 and 'data-status="sent"' not in far.content.decode()
     person = client.get(reverse("registry:person", args=[tw.mine.person.pk])).content.decode()
     assert "Text message (Not yet sampled in a round, in a compound): Sent" in person
     assert reverse("messaging:batch", args=[batch.pk]) in person

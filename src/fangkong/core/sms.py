@@ -20,6 +20,7 @@ tables; this module keeps no database state.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import threading
@@ -132,6 +133,8 @@ class HttpBackend:
             raise SmsError(f"the gateway answered {exc.code}") from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise SmsError(f"the gateway cannot be reached: {exc}") from exc
+        except http.client.HTTPException as exc:  # not HTTP: a malformed answer
+            raise SmsError(f"the gateway answered what is not HTTP: {exc!r}") from exc
         try:
             answer = json.loads(raw or b"{}")
         except ValueError:

@@ -55,13 +55,16 @@ def scope_of(request: HttpRequest) -> Scope:
     return scope
 
 
+MAX_PAGE = 1_000_000  # beyond it an offset overflows the database's integer
+
+
 def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> Any:
     """A page without COUNT(*): the next page exists when one more row does.
 
     Counting millions of rows for a page number costs more than the page itself.
     """
     try:
-        number = max(int(request.GET.get("page", "1")), 1)
+        number = min(max(int(request.GET.get("page", "1")), 1), MAX_PAGE)
     except ValueError:
         number = 1
     offset = (number - 1) * per_page

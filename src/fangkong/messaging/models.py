@@ -1,9 +1,9 @@
 """Texts to residents: a batch (one send to an audience) and the log of every message.
 
 A message of a kind goes to a person at most once a day unless it is forced with a
-reason: a partial unique constraint on (kind, person, day) for the unforced ones holds
-it even when two batches run at once. The phone is kept whole (it is what was texted)
-and masked in every page.
+reason: a partial unique constraint on (kind, person, day) for the unforced ones the
+gateway did not refuse holds it even when two batches run at once. The phone is kept
+whole (it is what was texted) and masked in every page.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class MessageLog(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "person_id", "day"],
-                condition=Q(forced_reason=""),
+                condition=Q(forced_reason="") & ~Q(status="failed"),
                 name="message_once_a_day",
             )
         ]

@@ -3,6 +3,8 @@ was texted a kind today, a person's messages."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -31,12 +33,15 @@ def batch_messages(*, batch: MessageBatch, status: str = "") -> QuerySet[Message
     return found.order_by("id")
 
 
-def texted_today(*, kind: str, person_ids: list[int]) -> set[int]:
-    """Who among these had an unforced message of this kind today."""
+def texted_today(*, kind: str, person_ids: list[int], day: datetime.date | None = None) -> set[int]:
+    """Who among these had a message of this kind today (or on `day`), forced or not; a
+    message the gateway refused does not count."""
     return set(
         MessageLog.objects.filter(
-            kind=kind, day=timezone.localdate(), forced_reason="", person_id__in=person_ids
-        ).values_list("person_id", flat=True)
+            kind=kind, day=day or timezone.localdate(), person_id__in=person_ids
+        )
+        .exclude(status=MessageLog.Status.FAILED)
+        .values_list("person_id", flat=True)
     )
 
 

@@ -4,7 +4,9 @@ provider's delivery receipts, and a retry of the failed.
 
 Every message is a `MessageLog` row written before it is handed to the gateway
 (core.sms), then marked sent or failed; at most one message of a kind reaches a person
-a day unless forced with a reason (the database refuses a second row).
+a day unless forced with a reason: the database refuses a second unforced row, and an
+unforced message is not written when a forced one went out that day. A message the
+gateway refused does not count: a later batch (or the retry) may text the person.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
@@ -183,6 +186,8 @@ def _log_once(
     day: dt.date,
 ) -> MessageLog | None:
     """The message's row, or None when the person had this kind today already."""
+    if not forced_reason and selectors.texted_today(kind=kind, person_ids=[person_id], day=day):
+        return None  # a forced message today counts too
     try:
         with transaction.atomic():
             return MessageLog.objects.create(
@@ -197,7 +202,7 @@ def _log_once(
                 message_id=uuid.uuid4().hex,
                 queued_at=timezone.now(),
             )
-    except IntegrityError:
+    except IntegrityError:  # an unforced one of another batch at the same moment
         return None
 
 
@@ -206,9 +211,11 @@ def _hand_over(message: MessageLog) -> bool:
         result = send_sms(
             message.phone, message.text, purpose=message.kind, message_id=message.message_id
         )
-    except SmsError as exc:
+    except Exception as exc:  # SmsError, or a backend's bug: the message says so
+        if not isinstance(exc, SmsError):
+            log.exception("message %s: the SMS backend failed", message.pk)
         MessageLog.objects.filter(pk=message.pk).update(
-            status=MessageLog.Status.FAILED, error=str(exc)[:300]
+            status=MessageLog.Status.FAILED, error=str(exc)[:300] or type(exc).__name__
         )
         return False
     MessageLog.objects.filter(pk=message.pk).update(
@@ -284,7 +291,27 @@ def send_batch(
         return batch
     counts = {"total": len(people), "done": 0, "sent": 0, "failed": 0, "skipped": 0, "no_phone": 0}
     _progress(batch, counts)
-    pacer = Pacer(per_second(), clock=clock, sleep=sleep)
+    try:
+        _send_to(batch, people, counts, Pacer(per_second(), clock=clock, sleep=sleep))
+    except Exception as exc:  # the database went away mid-batch: the batch says so
+        log.exception("batch %s: stopped after %s", batch.pk, counts["done"])
+        MessageBatch.objects.filter(pk=batch.pk).update(
+            **counts,
+            status=MessageBatch.Status.FAILED,
+            error=str(exc)[:500],
+            finished_at=timezone.now(),
+        )
+    else:
+        MessageBatch.objects.filter(pk=batch.pk).update(
+            **counts, status=MessageBatch.Status.DONE, finished_at=timezone.now()
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _send_to(
+    batch: MessageBatch, people: list[audiences.Recipient], counts: dict[str, int], pacer: Pacer
+) -> None:
     day = timezone.localdate()
     for index, person in enumerate(people, start=1):
         if not person.phone:
@@ -308,11 +335,6 @@ def send_batch(
         counts["done"] = index
         if index % PROGRESS_EVERY == 0:
             _progress(batch, counts)
-    MessageBatch.objects.filter(pk=batch.pk).update(
-        **counts, status=MessageBatch.Status.DONE, finished_at=timezone.now()
-    )
-    batch.refresh_from_db()
-    return batch
 
 
 def _send_batch_job(batch_id: int) -> None:
@@ -330,14 +352,28 @@ def retry_failed(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Send the batch's failed messages again (the same rows); returns those now sent."""
+    """Send the batch's failed messages of today again (the same rows) to those still in
+    its audience and not texted this kind since; returns those now sent. A batch of an
+    earlier day is not retried: its text ("come today …") no longer holds."""
     audience = audiences.get(batch.audience)
     scope.require(audience.perm if audience else Perm.MESSAGE_SEND, at=batch.jurisdiction_code)
     if batch.status != MessageBatch.Status.DONE:
         raise Conflict(_("The batch is still being sent."))
-    failed = list(
-        MessageLog.objects.filter(batch=batch, status=MessageLog.Status.FAILED).order_by("id")
+    today = timezone.localdate()
+    if timezone.localdate(batch.created_at) != today or audience is None:
+        raise Conflict(_("The batch was sent on an earlier day; send a new one."))
+    office = Scope.system(
+        reason=f"retry of text message batch {batch.pk}",
+        code=batch.office_code or batch.jurisdiction_code,
     )
+    still = {p.person_id for p in audience.people(office, dict(batch.params))}
+    failed = [
+        m
+        for m in MessageLog.objects.filter(
+            batch=batch, status=MessageLog.Status.FAILED, day=today
+        ).order_by("id")
+        if m.person_id in still
+    ]
     with transaction.atomic():
         audit.record(
             scope,
@@ -349,12 +385,32 @@ def retry_failed(
     pacer = Pacer(per_second(), clock=clock, sleep=sleep)
     sent = 0
     for message in failed:
+        if not _requeue(message):
+            continue  # texted this kind since, by another batch
         pacer.wait()
         sent += _hand_over(message)
     MessageBatch.objects.filter(pk=batch.pk).update(
-        sent=batch.sent + sent, failed=batch.failed - sent
+        sent=F("sent") + sent, failed=F("failed") - sent
     )
     return sent
+
+
+def _requeue(message: MessageLog) -> bool:
+    """The failed row back to queued; False when the person had an unforced message of
+    the kind that day since (the rule refuses a second) or a forced one."""
+    if not message.forced_reason and selectors.texted_today(
+        kind=message.kind, person_ids=[message.person_id], day=message.day
+    ):
+        return False
+    try:
+        with transaction.atomic():
+            return bool(
+                MessageLog.objects.filter(pk=message.pk, status=MessageLog.Status.FAILED).update(
+                    status=MessageLog.Status.QUEUED, error=""
+                )
+            )
+    except IntegrityError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -366,7 +422,9 @@ class Receipt:
 
 def record_receipts(receipts: list[Receipt]) -> dict[str, str]:
     """The provider's delivery receipts, by our message id: "ok", "unknown" or
-    "invalid" per id; idempotent (a receipt repeated changes nothing)."""
+    "invalid" per id. Only a message handed to the gateway (sent) takes a receipt, and
+    the first one holds: a receipt repeated, or contradicting one already taken, changes
+    nothing and answers "ok". A time without a zone is local time."""
     answers: dict[str, str] = {}
     statuses = {
         "delivered": MessageLog.Status.DELIVERED,
@@ -377,10 +435,14 @@ def record_receipts(receipts: list[Receipt]) -> dict[str, str]:
         if status is None:
             answers[receipt.id] = "invalid"
             continue
-        updated = MessageLog.objects.filter(message_id=receipt.id).update(
-            status=status, delivered_at=receipt.at or timezone.now()
+        at = receipt.at or timezone.now()
+        if timezone.is_naive(at):
+            at = timezone.make_aware(at)
+        MessageLog.objects.filter(message_id=receipt.id, status=MessageLog.Status.SENT).update(
+            status=status, delivered_at=at
         )
-        answers[receipt.id] = "ok" if updated else "unknown"
+        known = MessageLog.objects.filter(message_id=receipt.id).exists()
+        answers[receipt.id] = "ok" if known else "unknown"
     return answers
 
 
