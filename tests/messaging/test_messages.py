@@ -359,6 +359,12 @@ def test_a_retry_is_for_today_and_those_still_in_the_audience(
     assert statuses == {tw.mine.person.pk: "failed", tw.mine.housemate.pk: "sent"}
     batch.refresh_from_db()
     assert (batch.sent, batch.failed) == (1, 1)
+    # An audience that cannot be found any more (its round closed): nothing is sent.
+    MessageBatch.objects.filter(pk=batch.pk).update(params={})
+    batch.refresh_from_db()
+    with pytest.raises(ApplicationError) as lost:
+        services.retry_failed(scope=tw.officer_scope, batch=batch)
+    assert (lost.value.status, len(gateway.seen)) == (409, 3)
     # A batch of an earlier day is not retried: its "come today" no longer holds.
     MessageBatch.objects.filter(pk=batch.pk).update(
         created_at=timezone.now() - dt.timedelta(days=1)
@@ -431,8 +437,11 @@ def test_the_pages(tw: TWorld, django_capture_on_commit_callbacks: Any) -> None:
     export = client.get(reverse("messaging:export", args=[batch.pk]))
     assert export.status_code == 200 and export.content[:2] == b"PK"
     # The person file shows the message, masked, linked to its batch.
+    # A page number beyond reach (it would overflow the database) is the first page.
     far = client.get(reverse("messaging:batch", args=[batch.pk]) + "?page=" + "9" * 30)
-    assert far.status_code == 200 and 'data-status="sent"' not in far.content.decode()
+    assert far.status_code == 200 and far.content.decode().count('data-status="sent"') == 2
+    beyond = client.get(reverse("messaging:batch", args=[batch.pk]) + "?page=999999999")
+    assert beyond.status_code == 200 and 'data-status="sent"' not in beyond.content.decode()
     person = client.get(reverse("registry:person", args=[tw.mine.person.pk])).content.decode()
     assert "Text message (Not yet sampled in a round, in a compound): Sent" in person
     assert reverse("messaging:batch", args=[batch.pk]) in person

@@ -45,7 +45,9 @@ def test_fourteen_days_of_reports_and_figures(loaded: list[str]) -> None:
     assert {r.status for r in community} == {"signed"}
     assert {(r.filled_by_name, r.signed_by_name) for r in community} == {("张晓燕", "马秀兰")}
     late = sorted(
-        (today - r.day).days for r in community if selectors.is_late(r, r.day, timezone.now())
+        (today - r.day).days
+        for r in community
+        if selectors.is_late(r.submitted_at, r.day, timezone.now())
     )
     assert late == [3, 9]
     assert {r.status for r in reports.filter(jurisdiction_code="410106001")} == {"signed"}

@@ -194,17 +194,29 @@ def test_lateness(rw: RWorld, settings: Any) -> None:
     assert not selectors.is_late(None, TODAY, at(17, 59))
     assert selectors.is_late(None, TODAY, at(18, 1))
     report = services.submit(scope=rw.worker_scope, report=filled(rw), now=at(18, 20))
-    assert selectors.is_late(report, TODAY, at(23))
-    on_time = services.prepare(
-        scope=rw.worker_scope, code=COMMUNITY, day=TODAY - dt.timedelta(days=1)
-    )
+    assert selectors.is_late(report.submitted_at, TODAY, at(23))
+    yesterday = TODAY - dt.timedelta(days=1)
+    on_time = services.prepare(scope=rw.worker_scope, code=COMMUNITY, day=yesterday)
     on_time = services.save_draft(
         scope=rw.worker_scope, report=on_time, data=services.DraftInput(duty_staff="张晓燕")
     )
-    on_time = services.submit(
-        scope=rw.worker_scope, report=on_time, now=at(17, 59, TODAY - dt.timedelta(days=1))
+    on_time = services.submit(scope=rw.worker_scope, report=on_time, now=at(17, 59, yesterday))
+    assert not selectors.is_late(on_time.submitted_at, yesterday, at(23))
+    # A correction submitted in the evening: the day's report was on time all the same.
+    corrected = services.correct(
+        scope=rw.worker_scope, report=on_time, reason="补录两人", now=at(20, 0, yesterday)
     )
-    assert not selectors.is_late(on_time, TODAY - dt.timedelta(days=1), at(23))
+    corrected = services.submit(scope=rw.worker_scope, report=corrected, now=at(20, 5, yesterday))
+    assert selectors.first_submitted(codes=[COMMUNITY, SIBLING], day=yesterday) == {
+        COMMUNITY: at(17, 59, yesterday)
+    }
+    rows = {
+        r.code: r.late
+        for r in selectors.report_view(
+            scope=rw.officer_scope, code=SUBDISTRICT, day=yesterday
+        ).children
+    }
+    assert rows == {COMMUNITY: False, SIBLING: True}
 
 
 def test_the_scheduled_preparation(rw: RWorld, settings: Any) -> None:

@@ -1,18 +1,22 @@
 """Texts to residents in the scope matrix (tests/web/matrix.py): a batch of our
-community that ended with one failed message (retry), sent to 张三. Only the roles that
+community that ended with one failed message (retry), sent to 张三 (not yet sampled in a
+round of its own). Only the roles that
 text residents (MESSAGE_SEND: community workers, subdistrict officers, the district) see
 the pages; the community viewer does not. The provider's receipts endpoint answers to the
 provider's token only: DEVICE_API_ROUTES (tests/messaging/ tests it)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
 
 from fangkong.core.scope import Scope
 from fangkong.messaging.models import MessageBatch, MessageLog
-from tests.conftest import COMMUNITY
+from fangkong.testing.campaigns import services as campaigns
+from fangkong.testing.sampling import services as sampling
+from tests.conftest import COMMUNITY, SUBDISTRICT
 from tests.web.matrix import Route, World, post
 
 DEVICE_API_ROUTES = {("POST", "/receipts")}
@@ -43,10 +47,28 @@ ROUTES = [
 
 
 def extend(world: World, system_scope: Scope) -> None:
+    # A round of our community open now, 张三 not sampled: still in the batch's audience,
+    # so that the retry sends his failed message again.
+    office = Scope.system(reason="scope matrix: a round to text about", code=SUBDISTRICT)
+    now = timezone.now()
+    campaign = campaigns.campaign_create(
+        scope=office,
+        name="中安街社区短信轮次",
+        scope_codes=[COMMUNITY],
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=8),
+    )
+    campaigns.run_materialise_job(campaigns.campaign_open(scope=office, campaign=campaign).pk)
+    site = sampling.site_create(scope=office, jurisdiction_code=COMMUNITY, name="短信采样点")
     batch = MessageBatch.objects.create(
         kind="testing.unsampled",
         audience="testing.unsampled",
-        params={},
+        params={
+            "campaign": str(campaign.pk),
+            "compound": str(world.mine.compound.pk),
+            "site": str(site.pk),
+        },
+        office_code=SUBDISTRICT,
         text="【防控】张*您好，请今天到金华小区门口采样。",
         jurisdiction_code=COMMUNITY,
         status=MessageBatch.Status.DONE,

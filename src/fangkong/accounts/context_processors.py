@@ -14,5 +14,5 @@ def scope(request: HttpRequest) -> dict[str, Any]:
     return {
         "scope": current,
         "perms": {p.name: (p.value in perms) for p in Perm},
-        "nav_items": entries_for(perms),
+        "nav_items": entries_for(perms, current.code if current is not None else ""),
     }

@@ -1,7 +1,9 @@
 """The main menu, put together by the apps: each registers its entries in its
 AppConfig.ready(), so that a new module needs no change to base.html.
 
-An entry shows to whoever holds its permission, in the order of `position`. Entries
+An entry shows to whoever holds its permission, in the order of `position` (an entry
+`offices_only` not to an account of a grid, which has no office's pages such as the
+daily report). Entries
 of a module with many pages name a `group` (registered with `register_group`): the menu
 shows the group as one dropdown, at the position of its first visible entry, or the
 entry itself when it is the only one visible.
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.functional import Promise
 
+from .codes import LEVEL_LENGTHS, Level
 from .permissions import Perm
 
 
@@ -25,6 +28,7 @@ class NavItem:
     perm: Perm
     position: int = 100
     group: str = ""
+    offices_only: bool = False
 
     @property
     def url(self) -> str:
@@ -60,15 +64,20 @@ def register_group(group: NavGroup) -> None:
     _groups[group.key] = group
 
 
-def items_for(perms: frozenset[str]) -> list[NavItem]:
-    return sorted((i for i in _items.values() if i.perm.value in perms), key=lambda i: i.position)
+def items_for(perms: frozenset[str], code: str = "") -> list[NavItem]:
+    at_grid = len(code) > LEVEL_LENGTHS[Level.COMMUNITY]
+    return sorted(
+        (i for i in _items.values() if i.perm.value in perms and not (i.offices_only and at_grid)),
+        key=lambda i: i.position,
+    )
 
 
-def entries_for(perms: frozenset[str]) -> list[NavEntry]:
-    """The menu for these permissions, groups folded into dropdowns."""
+def entries_for(perms: frozenset[str], code: str = "") -> list[NavEntry]:
+    """The menu for these permissions at this scope's code, groups folded into
+    dropdowns."""
     entries: list[NavEntry] = []
     seen: set[str] = set()
-    visible = items_for(perms)
+    visible = items_for(perms, code)
     for item in visible:
         group = _groups.get(item.group)
         if group is None:

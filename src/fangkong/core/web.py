@@ -55,6 +55,16 @@ def scope_of(request: HttpRequest) -> Scope:
     return scope
 
 
+def int_param(value: str, default: int | None = None) -> int | None:
+    """A whole number of a query string's ASCII digits (at most 9), else the default:
+    "²".isdigit() is true and int("²") raises, a thousand digits would overflow the
+    database."""
+    value = value.strip()
+    if value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return default
+
+
 MAX_PAGE = 1_000_000  # beyond it an offset overflows the database's integer
 
 
@@ -63,10 +73,7 @@ def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> Any:
 
     Counting millions of rows for a page number costs more than the page itself.
     """
-    try:
-        number = min(max(int(request.GET.get("page", "1")), 1), MAX_PAGE)
-    except ValueError:
-        number = 1
+    number = min(max(int_param(request.GET.get("page", ""), 1) or 1, 1), MAX_PAGE)
     offset = (number - 1) * per_page
     rows = list(items[offset : offset + per_page + 1])
     return _Page(rows[:per_page], number, len(rows) > per_page)

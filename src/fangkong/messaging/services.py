@@ -366,7 +366,13 @@ def retry_failed(
         reason=f"retry of text message batch {batch.pk}",
         code=batch.office_code or batch.jurisdiction_code,
     )
-    still = {p.person_id for p in audience.people(office, dict(batch.params))}
+    try:
+        still = {p.person_id for p in audience.people(office, dict(batch.params))}
+    except Exception:  # its round closed, its compound gone: as in send_batch
+        log.exception("batch %s: the audience failed on retry", batch.pk)
+        raise Conflict(
+            _("The audience of the batch cannot be found now; send a new one.")
+        ) from None
     failed = [
         m
         for m in MessageLog.objects.filter(

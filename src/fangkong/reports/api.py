@@ -58,6 +58,8 @@ def daily(request: HttpRequest, params: Query[DailyQuery]) -> dict[str, Any]:
     day = params.date or timezone.localdate()
     if day > timezone.localdate():
         raise HttpError(400, _("The day is in the future."))
+    if day < selectors.FIRST_DAY:
+        raise HttpError(400, _("The day is before %(day)s.") % {"day": selectors.FIRST_DAY})
     view = selectors.report_view(scope=scope, code=code, day=day)
     report = view.report
     keys = set(view.figures) | {k for c in view.children for k in c.figures}

@@ -24,5 +24,23 @@ class ReportsConfig(AppConfig):
         from fangkong.core.navigation import NavItem, register
         from fangkong.core.permissions import Perm
 
-        register(NavItem("reports:index", _("Daily report"), "clipboard-data", Perm.REPORT_VIEW, 8))
-        register(NavItem("reports:dashboard", _("Dashboard"), "speedometer2", Perm.REPORT_VIEW, 7))
+        register(
+            NavItem(
+                "reports:index",
+                _("Daily report"),
+                "clipboard-data",
+                Perm.REPORT_VIEW,
+                8,
+                offices_only=True,
+            )
+        )
+        register(
+            NavItem(
+                "reports:dashboard",
+                _("Dashboard"),
+                "speedometer2",
+                Perm.REPORT_VIEW,
+                7,
+                offices_only=True,
+            )
+        )

@@ -21,7 +21,7 @@ from fangkong.core.spreadsheets import Column, Sheet, write_workbook
 from . import sections
 from .figures import compute_tree
 from .models import DailyReport
-from .selectors import ReportView, latest_of_children
+from .selectors import ReportView, latest_of_children, shown_figures
 
 LEVEL_NAMES = {
     Level.DISTRICT: gettext_lazy("District"),
@@ -64,12 +64,11 @@ def levels(view: ReportView) -> list[tuple[str, list[Row]]]:
     tree = compute_tree(code=view.node.code, day=view.day)
     nodes = [n for n in tree.walk() if not n.direct]
     reports = latest_of_children(codes=[n.code for n in nodes], day=view.day)
+    shown = shown_figures(node=tree, day=view.day)
     by_length: dict[int, list[Row]] = {}
     for node in nodes:
         report = reports.get(node.code)
-        figures = (
-            dict(report.figures) if report is not None and report.is_locked else dict(node.figures)
-        )
+        figures = shown[node.code]
         if node.code == view.node.code:
             figures = dict(view.figures)
             report = view.report

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.codes import LEVEL_LENGTHS, Level
-from fangkong.core.errors import NotFound
+from fangkong.core.errors import NotFound, PermissionDenied
 from fangkong.core.models import Jurisdiction
 from fangkong.core.permissions import Perm
 from fangkong.core.scope import Scope
@@ -24,6 +24,9 @@ from .figures import Node, compute_tree, derive
 from .models import DailyReport
 
 DEFAULT_DEADLINE_HOUR = 18
+# The first day a report may be of: nothing before (a year 1 would overflow the dates
+# around it, the day before, the trends).
+FIRST_DAY = dt.date(2000, 1, 1)
 
 
 def node_get(*, scope: Scope, code: str) -> Jurisdiction:
@@ -32,13 +35,21 @@ def node_get(*, scope: Scope, code: str) -> Jurisdiction:
     scope.require(Perm.REPORT_VIEW)
     if not code.isdigit() or len(code) not in (6, 9, 12) or not scope.covers(code):
         raise NotFound(_("Not found."))
-    return get_or_404(Jurisdiction.objects.within(scope), code=code)
+    return get_or_404(Jurisdiction.objects.within(scope).filter(is_active=True), code=code)
 
 
 def report_code(scope: Scope) -> str:
-    """The jurisdiction whose report an account works on: its own, or its community's
-    for an account at a grid."""
-    return scope.code[: LEVEL_LENGTHS[Level.COMMUNITY]]
+    """The jurisdiction whose report an account works on: its own office's. An account
+    of a grid has none (the community's report counts what its grid's lists cannot
+    show); it is told so rather than shown a page it may not open."""
+    if len(scope.code) > LEVEL_LENGTHS[Level.COMMUNITY]:
+        raise PermissionDenied(
+            _(
+                "The daily report and the dashboard are kept by the community and the "
+                "offices above it; an account of a grid has none."
+            )
+        )
+    return scope.code
 
 
 def latest(*, scope: Scope, code: str, day: dt.date) -> DailyReport | None:
@@ -78,6 +89,19 @@ def latest_of_children(*, codes: list[str], day: dt.date) -> dict[str, DailyRepo
     return found
 
 
+def first_submitted(*, codes: list[str], day: dt.date) -> dict[str, dt.datetime]:
+    """When each of these jurisdictions first submitted its report of the day: a
+    correction submitted in the evening does not make an on-time report late."""
+    return {
+        row["jurisdiction_code"]: row["first"]
+        for row in DailyReport.objects.filter(
+            jurisdiction_code__in=codes, day=day, submitted_at__isnull=False
+        )
+        .values("jurisdiction_code")
+        .annotate(first=Min("submitted_at"))
+    }
+
+
 def deadline(day: dt.date) -> dt.datetime:
     """When the reports of a day are due (FANGKONG_REPORT_DEADLINE_HOUR, 18:00)."""
     hour = int(getattr(settings, "FANGKONG_REPORT_DEADLINE_HOUR", DEFAULT_DEADLINE_HOUR))
@@ -85,12 +109,12 @@ def deadline(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour=hour), tzinfo=tz)
 
 
-def is_late(report: DailyReport | None, day: dt.date, now: dt.datetime) -> bool:
-    """Submitted after the deadline, or not submitted and the deadline has passed."""
-    due = deadline(day)
-    if report is None or report.submitted_at is None:
-        return now > due
-    return report.submitted_at > due
+def is_late(submitted_at: dt.datetime | None, day: dt.date, now: dt.datetime) -> bool:
+    """First submitted after the deadline, or not submitted and the deadline has
+    passed (`submitted_at`: the day's first submission, `first_submitted`)."""
+    if submitted_at is None:
+        return now > deadline(day)
+    return submitted_at > deadline(day)
 
 
 @dataclass
@@ -149,10 +173,41 @@ class ReportView:
         )
 
 
+def shown_figures(*, node: Node, day: dt.date) -> dict[str, dict[str, Any]]:
+    """The figures of every jurisdiction of a computed tree as its parent counts them: a
+    submitted (or signed) report's; a community's live figures while it has none; above
+    the communities, the sum of its children as shown, so that a subdistrict that has
+    not reported still passes up its communities' reports with their adjustments."""
+    codes = [n.code for n in node.walk() if not n.direct]
+    reports = latest_of_children(codes=codes, day=day)
+    shown: dict[str, dict[str, Any]] = {}
+
+    def walk(current: Node) -> dict[str, Any]:
+        report = reports.get(current.code)
+        below = [walk(child) for child in current.children]
+        if current.direct:
+            figures = dict(current.figures)
+        elif report is not None and report.is_locked:
+            figures = dict(report.figures)
+        elif len(current.code) >= LEVEL_LENGTHS[Level.COMMUNITY] or not current.children:
+            figures = dict(current.figures)
+        else:
+            figures = sum_figures(below)
+        if not current.direct:
+            shown[current.code] = figures
+        return figures
+
+    walk(node)
+    return shown
+
+
 def children_rows(*, node: Node, day: dt.date, now: dt.datetime) -> list[ChildRow]:
-    """The children of a computed node, each with its latest report of the day: the
-    report's figures when it is submitted, the live ones when it is a draft or missing."""
-    reports = latest_of_children(codes=[c.code for c in node.children if not c.direct], day=day)
+    """The children of a computed node, each with its latest report of the day and its
+    figures as shown (`shown_figures`)."""
+    codes = [c.code for c in node.children if not c.direct]
+    reports = latest_of_children(codes=codes, day=day)
+    submitted = first_submitted(codes=codes, day=day)
+    shown = shown_figures(node=node, day=day)
     rows = []
     for child in node.children:
         report = None if child.direct else reports.get(child.code)
@@ -160,13 +215,9 @@ def children_rows(*, node: Node, day: dt.date, now: dt.datetime) -> list[ChildRo
             ChildRow(
                 code=child.code,
                 name=child.name,
-                # A submitted child counts as submitted; a draft (or none) as the data
-                # stand now.
-                figures=dict(report.figures)
-                if report is not None and report.is_locked
-                else dict(child.figures),
+                figures=dict(child.figures) if child.direct else shown[child.code],
                 report=report,
-                late=False if child.direct else is_late(report, day, now),
+                late=False if child.direct else is_late(submitted.get(child.code), day, now),
                 direct=child.direct,
             )
         )
@@ -194,10 +245,15 @@ def report_view(*, scope: Scope, code: str, day: dt.date, version: int | None = 
             for c in report.children
         ]
         # The children's figures as added up into this version; their reports' status
-        # as it is now (a child may have been corrected since).
-        now_reports = latest_of_children(codes=[c.code for c in children], day=day)
+        # as it is now (a child may have been corrected since), and on a draft whether
+        # they are late as of now (a submitted version keeps what it sent up).
+        codes = [c.code for c in children]
+        now_reports = latest_of_children(codes=codes, day=day)
+        submitted = first_submitted(codes=codes, day=day) if not report.is_locked else {}
         for row in children:
             row.report = None if row.direct else now_reports.get(row.code)
+            if not report.is_locked and not row.direct:
+                row.late = is_late(submitted.get(row.code), day, now)
         return ReportView(
             node=node, day=day, report=report, figures=dict(report.figures), children=children
         )

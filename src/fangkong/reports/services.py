@@ -98,7 +98,16 @@ def prepare(
     scope.require(Perm.REPORT_FILL, at=code)
     selectors.node_get(scope=scope, code=code)
     now = now or timezone.now()
+    if not selectors.FIRST_DAY <= day <= timezone.localdate(now):
+        raise _invalid("day", _("A report is of today or a day before."))
     node = compute_tree(code=code, day=day)
+    try:
+        return _prepare(scope, code, day, node, now)
+    except IntegrityError:  # prepared at the same moment elsewhere: refresh that one
+        return _prepare(scope, code, day, node, now)
+
+
+def _prepare(scope: Scope, code: str, day: dt.date, node: Node, now: dt.datetime) -> DailyReport:
     with transaction.atomic():
         report = (
             DailyReport.objects.select_for_update()

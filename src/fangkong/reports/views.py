@@ -17,15 +17,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core.errors import ApplicationError, NotFound, PermissionDenied
 from fangkong.core.permissions import Perm
-from fangkong.core.web import scope_of, scoped
+from fangkong.core.web import int_param, scope_of, scoped
 
 from . import exports, sections, selectors, services
 from .forms import CorrectForm, DraftForm
 
 
 def _day(value: str) -> dt.date:
+    """A day of the reports: from FIRST_DAY to today (no report of a day to come)."""
     day = exports.day_or_none(value)
-    if day is None or day > timezone.localdate() + dt.timedelta(days=1):
+    if day is None or not selectors.FIRST_DAY <= day <= timezone.localdate():
         raise NotFound(_("Not found."))
     return day
 
@@ -44,9 +45,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _context(request: HttpRequest, code: str, day: dt.date) -> dict[str, Any]:
     scope = scope_of(request)
-    version = request.GET.get("version", "")
     view = selectors.report_view(
-        scope=scope, code=code, day=day, version=int(version) if version.isdigit() else None
+        scope=scope, code=code, day=day, version=int_param(request.GET.get("version", ""))
     )
     compare = request.GET.get("compare") == "1"
     previous = selectors.previous_figures(scope=scope, code=code, day=day) if compare else None
@@ -97,7 +97,9 @@ def _context(request: HttpRequest, code: str, day: dt.date) -> dict[str, Any]:
         "can_correct": can_fill and is_latest and report is not None and report.is_locked,
         "correct_form": CorrectForm(),
         "deadline": selectors.deadline(day),
-        "late": selectors.is_late(report, day, timezone.now()),
+        "late": selectors.is_late(
+            selectors.first_submitted(codes=[code], day=day).get(code), day, timezone.now()
+        ),
         "parent_code": parent if parent and scope.covers(parent) else "",
     }
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from fangkong.core.permissions import Perm
-from fangkong.core.web import scope_of, scoped
+from fangkong.core.web import int_param, scope_of, scoped
 
 from ..selectors import report_code
 from . import selectors
@@ -22,7 +22,7 @@ def _args(request: HttpRequest) -> tuple[str, int]:
     scope.require(Perm.REPORT_VIEW)
     code = request.GET.get("code", "").strip()[:15] or report_code(scope)
     days = request.GET.get("days", "")
-    return code, int(days) if days.isdigit() else selectors.TREND_DAYS[0]
+    return code, int_param(days, selectors.TREND_DAYS[0]) or selectors.TREND_DAYS[0]
 
 
 @scoped
@@ -41,8 +41,8 @@ def dashboard_wall(request: HttpRequest) -> HttpResponse:
     code, days = _args(request)
     data = selectors.dashboard_data(scope_of(request), code, days=days)
     # ?refresh=N seconds (2 to 600): a wall that wants it faster or slower.
-    asked = request.GET.get("refresh", "")
-    refresh = min(max(int(asked), 2), 600) if asked.isdigit() else REFRESH_SECONDS
+    asked = int_param(request.GET.get("refresh", ""))
+    refresh = min(max(asked, 2), 600) if asked is not None else REFRESH_SECONDS
     return render(
         request,
         "reports/dashboard/wall.html",
