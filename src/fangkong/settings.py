@@ -268,6 +268,8 @@ FANGKONG_TRUSTED_PROXIES = int(os.environ.get("FANGKONG_TRUSTED_PROXIES", "0"))
 # The daily report (reports/): drafts prepared from this hour, late after the deadline.
 FANGKONG_REPORT_HOUR = int(os.environ.get("FANGKONG_REPORT_HOUR", "17"))
 FANGKONG_REPORT_DEADLINE_HOUR = int(os.environ.get("FANGKONG_REPORT_DEADLINE_HOUR", "18"))
+# Each level above the communities is due this many hours later (19:00, 20:00).
+FANGKONG_REPORT_LEVEL_HOURS = int(os.environ.get("FANGKONG_REPORT_LEVEL_HOURS", "1"))
 # Notices to staff (notices/): the largest attachment accepted.
 FANGKONG_NOTICE_ATTACHMENT_MAX_MB = int(os.environ.get("FANGKONG_NOTICE_ATTACHMENT_MAX_MB", "20"))
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fangkong.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from fangkong.registry import services as registry
 from fangkong.reports import selectors, services
 from fangkong.reports.models import DailyFigure, DailyReport
 from tests.conftest import COMMUNITY, DISTRICT, SIBLING, SUBDISTRICT, TOWN, TOWN_COMMUNITY
@@ -62,6 +63,8 @@ def test_adjustments_need_a_counted_figure_a_change_and_a_reason(rw: RWorld) -> 
         ({"figure": "no.such", "delta": 1, "reason": "原因"}, "adjustments.1.figure"),
         ({"figure": "arrivals.received", "delta": 0, "reason": "原因"}, "adjustments.1.delta"),
         ({"figure": "arrivals.received", "delta": 2, "reason": ""}, "adjustments.1.reason"),
+        # Two people in the community: minus three would be a count below zero.
+        ({"figure": "population.persons", "delta": -3, "reason": "搬走"}, "adjustments.1.delta"),
     ]
     for adjustment, field in cases:
         with pytest.raises(ApplicationError) as caught:
@@ -71,6 +74,7 @@ def test_adjustments_need_a_counted_figure_a_change_and_a_reason(rw: RWorld) -> 
                 data=services.DraftInput(duty_staff="张", adjustments=(adjustment,)),
             )
         assert [e.field for e in caught.value.errors] == [field]
+    assert caught.value.message == "第 1 项调整：常住人口将为 -1，数量不能小于 0。"
     draft.refresh_from_db()
     assert draft.adjustments == [] and draft.duty_staff == ""
 
@@ -217,6 +221,17 @@ def test_lateness(rw: RWorld, settings: Any) -> None:
         ).children
     }
     assert rows == {COMMUNITY: False, SIBLING: True}
+    # Each level above is due an hour later: the subdistrict adds up what came at 17:59.
+    settings.FANGKONG_REPORT_LEVEL_HOURS = 1
+    assert [selectors.deadline(TODAY, c) for c in (COMMUNITY, SUBDISTRICT, DISTRICT)] == [
+        at(18),
+        at(19),
+        at(20),
+    ]
+    assert not selectors.is_late(at(18, 30), TODAY, at(23), SUBDISTRICT)
+    assert selectors.is_late(at(18, 30), TODAY, at(23), COMMUNITY)
+    assert selectors.is_late(None, TODAY, at(20, 1), DISTRICT)
+    assert not selectors.is_late(None, TODAY, at(19, 59), DISTRICT)
 
 
 def test_the_scheduled_preparation(rw: RWorld, settings: Any) -> None:
@@ -250,6 +265,38 @@ def test_the_scheduled_preparation(rw: RWorld, settings: Any) -> None:
     assert services.prepare_due(now=at(17, 10)) == {DISTRICT: 0}
     assert DailyReport.objects.count() == 6
     assert StaffNotice.objects.filter(source="reports").count() == 1
+
+
+def test_the_report_hour_refreshes_a_morning_draft(
+    rw: RWorld, settings: Any, system_scope: Any
+) -> None:
+    """A worker who prepared the report at 9:00 would check and submit the morning's
+    figures: at the report hour the draft is counted again, what was written stays."""
+    settings.FANGKONG_REPORT_HOUR = 17
+    morning = services.prepare(scope=rw.worker_scope, code=COMMUNITY, day=TODAY, now=at(9))
+    morning = services.save_draft(
+        scope=rw.worker_scope,
+        report=morning,
+        data=services.DraftInput(
+            duty_staff="张晓燕",
+            adjustments=({"figure": "population.persons", "delta": 1, "reason": "新生儿未登记"},),
+        ),
+    )
+    assert morning.figures["population.persons"] == 3
+    registry.person_create(
+        scope=system_scope, household=rw.mine.household, name="张小三", relation_to_head="子"
+    )
+    assert services.prepare_due(now=at(17, 0)) == {DISTRICT: 6}  # five new, one refreshed
+    report = DailyReport.objects.get(jurisdiction_code=COMMUNITY, day=TODAY)
+    assert (report.version, report.prepared_at, report.duty_staff) == (1, at(17), "张晓燕")
+    assert (report.computed["population.persons"], report.figures["population.persons"]) == (
+        3,
+        4,
+    )
+    parent = DailyReport.objects.get(jurisdiction_code=SUBDISTRICT, day=TODAY)
+    assert parent.figures["population.persons"] == 3 + 2  # the sibling's two
+    # Drafts of the report hour are not counted again on the next run.
+    assert services.prepare_due(now=at(17, 10)) == {DISTRICT: 0}
 
 
 def test_the_periodic_tasks(rw: RWorld, settings: Any) -> None:

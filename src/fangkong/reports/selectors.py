@@ -24,6 +24,7 @@ from .figures import Node, compute_tree, derive
 from .models import DailyReport
 
 DEFAULT_DEADLINE_HOUR = 18
+DEFAULT_LEVEL_HOURS = 1
 # The first day a report may be of: nothing before (a year 1 would overflow the dates
 # around it, the day before, the trends).
 FIRST_DAY = dt.date(2000, 1, 1)
@@ -102,19 +103,30 @@ def first_submitted(*, codes: list[str], day: dt.date) -> dict[str, dt.datetime]
     }
 
 
-def deadline(day: dt.date) -> dt.datetime:
-    """When the reports of a day are due (FANGKONG_REPORT_DEADLINE_HOUR, 18:00)."""
+def deadline(day: dt.date, code: str = "") -> dt.datetime:
+    """When a jurisdiction's report of a day is due: a community's at
+    FANGKONG_REPORT_DEADLINE_HOUR (18:00), each level above FANGKONG_REPORT_LEVEL_HOURS
+    (1) later, so that a subdistrict has time to add up what came in at 17:59 (19:00,
+    the district 20:00)."""
     hour = int(getattr(settings, "FANGKONG_REPORT_DEADLINE_HOUR", DEFAULT_DEADLINE_HOUR))
+    step = int(getattr(settings, "FANGKONG_REPORT_LEVEL_HOURS", DEFAULT_LEVEL_HOURS))
+    above = 0
+    if code:
+        above = max(LEVEL_LENGTHS[Level.COMMUNITY] - len(code), 0) // 3
     tz = timezone.get_current_timezone()
-    return dt.datetime.combine(day, dt.time(hour=hour), tzinfo=tz)
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    return midnight + dt.timedelta(hours=min(hour + step * above, 24))
 
 
-def is_late(submitted_at: dt.datetime | None, day: dt.date, now: dt.datetime) -> bool:
-    """First submitted after the deadline, or not submitted and the deadline has
-    passed (`submitted_at`: the day's first submission, `first_submitted`)."""
+def is_late(
+    submitted_at: dt.datetime | None, day: dt.date, now: dt.datetime, code: str = ""
+) -> bool:
+    """First submitted after the jurisdiction's deadline, or not submitted and the
+    deadline has passed (`submitted_at`: the day's first submission, `first_submitted`)."""
+    due = deadline(day, code)
     if submitted_at is None:
-        return now > deadline(day)
-    return submitted_at > deadline(day)
+        return now > due
+    return submitted_at > due
 
 
 @dataclass
@@ -217,7 +229,9 @@ def children_rows(*, node: Node, day: dt.date, now: dt.datetime) -> list[ChildRo
                 name=child.name,
                 figures=dict(child.figures) if child.direct else shown[child.code],
                 report=report,
-                late=False if child.direct else is_late(submitted.get(child.code), day, now),
+                late=False
+                if child.direct
+                else is_late(submitted.get(child.code), day, now, child.code),
                 direct=child.direct,
             )
         )
@@ -253,7 +267,7 @@ def report_view(*, scope: Scope, code: str, day: dt.date, version: int | None = 
         for row in children:
             row.report = None if row.direct else now_reports.get(row.code)
             if not report.is_locked and not row.direct:
-                row.late = is_late(submitted.get(row.code), day, now)
+                row.late = is_late(submitted.get(row.code), day, now, row.code)
         return ReportView(
             node=node, day=day, report=report, figures=dict(report.figures), children=children
         )

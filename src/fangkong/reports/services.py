@@ -165,6 +165,21 @@ def _clean_adjustments(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return cleaned
 
 
+def _no_negative(
+    figures: Mapping[str, Any], adjustments: list[dict[str, Any]], rows: list[int]
+) -> None:
+    """A count adjusted below zero names the (form's) row of the adjustment."""
+    for index, adjustment in zip(rows, adjustments, strict=True):
+        value = figures.get(adjustment["figure"]) or 0
+        if value < 0:
+            figure = sections.figure(adjustment["figure"])
+            raise _invalid(
+                f"adjustments.{index}.delta",
+                _("Adjustment %(n)s: %(figure)s would be %(value)s; a count is never below 0.")
+                % {"n": index, "figure": figure.label if figure else "", "value": value},
+            )
+
+
 @dataclass(frozen=True)
 class DraftInput:
     duty_staff: str = ""
@@ -202,6 +217,8 @@ def save_draft(*, scope: Scope, report: DailyReport, data: DraftInput) -> DailyR
         report.problems = data.problems.strip()[:TEXT_MAX]
         report.adjustments = adjustments
         report.figures = apply_adjustments(report.computed, adjustments)
+        rows = [int(a.get("row") or n) for n, a in enumerate(data.adjustments, start=1)]
+        _no_negative(report.figures, adjustments, rows)
         report.save()
         audit.record(
             scope,
@@ -324,39 +341,29 @@ def report_hour() -> int:
 
 def prepare_all(*, code: str, day: dt.date, now: dt.datetime | None = None) -> int:
     """Prepare the draft of every jurisdiction under `code` (itself included) that has no
-    report for the day yet, from one computation of the tree; store the day's figures
-    for the dashboard. Returns the drafts created. Bottom-up, so that a parent adds up its
-    children's drafts."""
+    report for the day yet, and refresh a draft prepared before the report hour (a
+    worker who clicked "prepare" in the morning would otherwise check and submit the
+    morning's figures), from one computation of the tree; store the day's figures for
+    the dashboard. Returns the drafts created or refreshed. Bottom-up, so that a parent
+    adds up its children's drafts."""
     now = now or timezone.now()
     root = compute_tree(code=code, day=day)
     snapshots.write(root, day=day)
     scope = Scope.system(reason="daily report preparation", code=code)
     nodes = [n for n in root.walk() if not n.direct]
-    existing = set(
-        DailyReport.objects.within_code(code)
-        .filter(day=day)
-        .values_list("jurisdiction_code", flat=True)
-    )
-    created = 0
+    existing: dict[str, DailyReport] = {}
+    for found in DailyReport.objects.within_code(code).filter(day=day).order_by("version"):
+        existing[found.jurisdiction_code] = found
+    hour = dt.datetime.combine(day, dt.time(0), tzinfo=timezone.get_current_timezone())
+    hour += dt.timedelta(hours=report_hour())
+    prepared = 0
     for node in sorted(nodes, key=lambda n: -len(n.code)):
-        if node.code in existing:
-            continue
-        report = DailyReport(jurisdiction_code=node.code, day=day, version=1)
-        _fill_from(report, node, now)
-        try:
-            with transaction.atomic():
-                report.save()
-                audit.record(
-                    scope,
-                    "report.prepare",
-                    report,
-                    jurisdiction_code=node.code,
-                    data={"day": day.isoformat(), "version": 1, "created": True},
-                )
-        except IntegrityError:  # prepared meanwhile by hand
-            continue
-        created += 1
-    if created and day == timezone.localdate(now):
+        report = existing.get(node.code)
+        if report is None:
+            prepared += _prepare_new(scope, node, day, now)
+        elif not report.is_locked and report.prepared_at is not None and report.prepared_at < hour:
+            prepared += _refresh(scope, report, node, now)
+    if prepared and day == timezone.localdate(now):
         # Everyone of the district sees it on their home page (core.notices).
         with translation.override(settings.LANGUAGE_CODE):
             due = selectors.deadline(day)
@@ -370,7 +377,7 @@ def prepare_all(*, code: str, day: dt.date, now: dt.datetime | None = None) -> i
                 source="reports",
                 scope=scope,
             )
-    return created
+    return prepared
 
 
 def prepare_due(*, now: dt.datetime | None = None) -> dict[str, int]:
@@ -383,3 +390,41 @@ def prepare_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     return {
         code: prepare_all(code=code, day=local.date(), now=now) for code in snapshots.districts()
     }
+
+
+def _prepare_new(scope: Scope, node: Node, day: dt.date, now: dt.datetime) -> int:
+    report = DailyReport(jurisdiction_code=node.code, day=day, version=1)
+    _fill_from(report, node, now)
+    try:
+        with transaction.atomic():
+            report.save()
+            audit.record(
+                scope,
+                "report.prepare",
+                report,
+                jurisdiction_code=node.code,
+                data={"day": day.isoformat(), "version": 1, "created": True},
+            )
+    except IntegrityError:  # prepared meanwhile by hand
+        return 0
+    return 1
+
+
+def _refresh(scope: Scope, report: DailyReport, node: Node, now: dt.datetime) -> int:
+    """A morning's draft brought up to the figures of the report hour; what was written
+    by hand (staff, remarks, adjustments) stays."""
+    with transaction.atomic():
+        try:
+            report = _draft_for_update(report)
+        except Conflict:  # submitted or corrected meanwhile
+            return 0
+        _fill_from(report, node, now)
+        report.save()
+        audit.record(
+            scope,
+            "report.prepare",
+            report,
+            jurisdiction_code=report.jurisdiction_code,
+            data={"day": report.day.isoformat(), "version": report.version, "created": False},
+        )
+    return 1

@@ -96,9 +96,12 @@ def _context(request: HttpRequest, code: str, day: dt.date) -> dict[str, Any]:
         and report.filled_by_id != scope.actor_id,
         "can_correct": can_fill and is_latest and report is not None and report.is_locked,
         "correct_form": CorrectForm(),
-        "deadline": selectors.deadline(day),
+        "deadline": selectors.deadline(day, code),
         "late": selectors.is_late(
-            selectors.first_submitted(codes=[code], day=day).get(code), day, timezone.now()
+            selectors.first_submitted(codes=[code], day=day).get(code),
+            day,
+            timezone.now(),
+            code,
         ),
         "parent_code": parent if parent and scope.covers(parent) else "",
     }
