@@ -173,6 +173,22 @@ def test_the_pace_is_the_rate_limit() -> None:
     assert len(slept) == 4
 
 
+def test_two_batches_at_once_share_the_pace(settings: Any) -> None:
+    """The task queue's two workers sending two batches: each caller reserves the next
+    slot, so callers whose sleeps overlap (the clock does not move between them) still
+    go out one interval apart, and the process has one pace."""
+    slept: list[float] = []
+    pacer = services.Pacer(4.0, clock=lambda: 100.0, sleep=slept.append)
+    for _ in range(3):  # three callers at the same instant
+        pacer.wait()
+    assert slept == [0.25, 0.5]
+    settings.FANGKONG_SMS_PER_SECOND = 20.0
+    assert services.shared_pacer() is services.shared_pacer()
+    assert services.shared_pacer().rate == 20.0
+    settings.FANGKONG_SMS_PER_SECOND = 5.0
+    assert services.shared_pacer().rate == 5.0
+
+
 def test_bad_input_names_the_field(tw: TWorld, english: Any) -> None:
     cases = [
         ({**params(tw), "campaign": "999999"}, TEXT, "campaign"),

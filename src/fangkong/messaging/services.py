@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -154,7 +155,9 @@ def batch_create(
 
 
 class Pacer:
-    """At most `rate` messages a second: wait before a message until its turn."""
+    """At most `rate` messages a second: wait before a message until its turn. Safe to
+    share between threads: each caller reserves the next slot, then sleeps outside the
+    lock."""
 
     def __init__(
         self,
@@ -162,16 +165,39 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.rate = rate
         self.interval = 1.0 / rate
         self.clock, self.sleep = clock, sleep
         self.next_at: float | None = None
+        self._lock = threading.Lock()
 
     def wait(self) -> None:
-        now = self.clock()
-        if self.next_at is not None and now < self.next_at:
-            self.sleep(self.next_at - now)
-            now = self.next_at
-        self.next_at = now + self.interval
+        with self._lock:
+            now = self.clock()
+            turn = now if self.next_at is None else max(now, self.next_at)
+            self.next_at = turn + self.interval
+        if turn > now:
+            self.sleep(turn - now)
+
+
+_shared: Pacer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_pacer() -> Pacer:
+    """The process's one pace: the task queue's workers (HUEY_WORKERS threads) sending
+    two batches at once share FANGKONG_SMS_PER_SECOND instead of each taking it."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.rate != per_second():
+            _shared = Pacer(per_second())
+        return _shared
+
+
+def _pacer(clock: Callable[[], float] | None, sleep: Callable[[float], None] | None) -> Pacer:
+    if clock is None and sleep is None:
+        return shared_pacer()
+    return Pacer(per_second(), clock=clock or time.monotonic, sleep=sleep or time.sleep)
 
 
 def _log_once(
@@ -262,8 +288,8 @@ def _progress(batch: MessageBatch, counts: dict[str, int]) -> None:
 def send_batch(
     batch_id: int,
     *,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> MessageBatch:
     """The background job: every person of the audience, at the rate limit."""
     with transaction.atomic():
@@ -292,7 +318,7 @@ def send_batch(
     counts = {"total": len(people), "done": 0, "sent": 0, "failed": 0, "skipped": 0, "no_phone": 0}
     _progress(batch, counts)
     try:
-        _send_to(batch, people, counts, Pacer(per_second(), clock=clock, sleep=sleep))
+        _send_to(batch, people, counts, _pacer(clock, sleep))
     except Exception as exc:  # the database went away mid-batch: the batch says so
         log.exception("batch %s: stopped after %s", batch.pk, counts["done"])
         MessageBatch.objects.filter(pk=batch.pk).update(
@@ -349,8 +375,8 @@ def retry_failed(
     *,
     scope: Scope,
     batch: MessageBatch,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> int:
     """Send the batch's failed messages of today again (the same rows) to those still in
     its audience and not texted this kind since; returns those now sent. A batch of an
@@ -388,7 +414,7 @@ def retry_failed(
             jurisdiction_code=batch.jurisdiction_code,
             data={"messages": len(failed)},
         )
-    pacer = Pacer(per_second(), clock=clock, sleep=sleep)
+    pacer = _pacer(clock, sleep)
     sent = 0
     for message in failed:
         if not _requeue(message):
