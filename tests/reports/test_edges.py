@@ -6,9 +6,11 @@ communities' adjusted reports."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -175,3 +177,29 @@ def test_a_subdistrict_not_reported_passes_up_its_communities_reports(rw: RWorld
     # The district submits the same sum.
     district_report = services.prepare(scope=rw.admin_scope, code=DISTRICT, day=day)
     assert district_report.figures[key] == computed[DISTRICT] + 2
+
+
+def test_an_old_version_exports_as_shown(rw: RWorld) -> None:
+    day = timezone.localdate()
+    report = services.prepare(scope=rw.worker_scope, code=COMMUNITY, day=day)
+    report = services.save_draft(
+        scope=rw.worker_scope, report=report, data=services.DraftInput(duty_staff="张晓燕")
+    )
+    first = services.submit(scope=rw.worker_scope, report=report)
+    services.correct(scope=rw.worker_scope, report=first, reason="补录两人")
+    client = client_for(rw.worker)
+    page = client.get(daily(COMMUNITY, day) + "?version=1").content.decode()
+    export_url = daily(COMMUNITY, day, "daily_export")
+    assert f'href="{export_url}?version=1" id="export-link"' in page
+
+    def exported(query: str) -> tuple[Any, ...]:
+        response = client.get(export_url + query)
+        assert response.status_code == 200
+        book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        [row] = [
+            r for r in book[book.sheetnames[0]].iter_rows(values_only=True) if r[0] == COMMUNITY
+        ]
+        return row[2], row[3]
+
+    assert exported("?version=1") == ("Submitted", 1)
+    assert exported("") == ("Draft", 2)

@@ -126,7 +126,9 @@ def daily_export(request: HttpRequest, code: str, day: str) -> HttpResponse:
     scope.require(Perm.EXPORT)
     if not scope.can_export:
         raise PermissionDenied(_("You do not have permission to do this."))
-    view = selectors.report_view(scope=scope, code=code, day=_day(day))
+    view = selectors.report_view(
+        scope=scope, code=code, day=_day(day), version=int_param(request.GET.get("version", ""))
+    )
     content, filename = exports.workbook(scope=scope, view=view)
     response = HttpResponse(
         content,
