@@ -78,7 +78,13 @@ def test_the_wall_screen_refreshes_itself(
     expect(page.locator("body")).to_have_attribute("data-refresh", "60")
     # Every two seconds instead of every minute: the tiles are fetched again.
     page.goto(f"/reports/dashboard/wall/?code={SUBDISTRICT}&refresh=2")
+    # A link as the page had it before midnight: the refresh writes today's again.
+    drill = page.locator("[data-drill]").first
+    today = drill.get_attribute("href")
+    assert today is not None and today.startswith("/")
+    drill.evaluate("a => a.setAttribute('href', '/stale-yesterday/')")
     expect(page.locator("body[data-refreshed]")).to_have_count(1)
+    expect(drill).to_have_attribute("href", today)
 
 
 RANKING = """

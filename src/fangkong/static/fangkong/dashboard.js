@@ -62,6 +62,8 @@
       var value = t.value === null ? "—" : String(t.value);
       var link = tile.querySelector("[data-drill]");
       (link || tile.querySelector("[data-value]")).textContent = value;
+      // After midnight a list's link names the new day, as the number does.
+      if (link && t.url) { link.setAttribute("href", t.url); }
       var card = tile.classList.contains("card") ? tile : tile.closest(".card");
       if (card) { card.classList.toggle("border-danger", Boolean(t.overdue && t.value)); }
       var box = tile.querySelector("[data-change]");
