@@ -122,14 +122,18 @@ def _prepare(scope: Scope, code: str, day: dt.date, node: Node, now: dt.datetime
             report = DailyReport(jurisdiction_code=code, day=day, version=1)
         _fill_from(report, node, now)
         report.save()
-        audit.record(
-            scope,
-            "report.prepare",
-            report,
-            jurisdiction_code=code,
-            data={"day": day.isoformat(), "version": report.version, "created": created},
-        )
+        _audit_prepare(scope, report, created=created)
     return report
+
+
+def _audit_prepare(scope: Scope, report: DailyReport, *, created: bool) -> None:
+    audit.record(
+        scope,
+        "report.prepare",
+        report,
+        jurisdiction_code=report.jurisdiction_code,
+        data={"day": report.day.isoformat(), "version": report.version, "created": created},
+    )
 
 
 def _clean_adjustments(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -398,13 +402,7 @@ def _prepare_new(scope: Scope, node: Node, day: dt.date, now: dt.datetime) -> in
     try:
         with transaction.atomic():
             report.save()
-            audit.record(
-                scope,
-                "report.prepare",
-                report,
-                jurisdiction_code=node.code,
-                data={"day": day.isoformat(), "version": 1, "created": True},
-            )
+            _audit_prepare(scope, report, created=True)
     except IntegrityError:  # prepared meanwhile by hand
         return 0
     return 1
@@ -420,11 +418,5 @@ def _refresh(scope: Scope, report: DailyReport, node: Node, now: dt.datetime) ->
             return 0
         _fill_from(report, node, now)
         report.save()
-        audit.record(
-            scope,
-            "report.prepare",
-            report,
-            jurisdiction_code=report.jurisdiction_code,
-            data={"day": report.day.isoformat(), "version": report.version, "created": False},
-        )
+        _audit_prepare(scope, report, created=False)
     return 1
