@@ -8,6 +8,7 @@ accounts of each level that fill in and sign reports.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ import pytest
 
 from fangkong.accounts.models import User
 from fangkong.core.scope import Scope
+from fangkong.reports import services
+from fangkong.reports.models import DailyReport
 from tests.conftest import COMMUNITY, DISTRICT, SIBLING, SUBDISTRICT
 from tests.world import Side, build_world
 
@@ -33,6 +36,23 @@ class RWorld:
     officer: User
     officer_scope: Scope
     admin_scope: Scope
+
+
+def submitted(scope: Scope, day: dt.date, *, arrivals_added: int = 0) -> DailyReport:
+    """Our community's report of the day prepared, filled in by 张晓燕 (with the
+    arrivals reported by phone added by hand, when any) and submitted."""
+    adjustments = (
+        ({"figure": "arrivals.received", "delta": arrivals_added, "reason": "电话报备"},)
+        if arrivals_added
+        else ()
+    )
+    report = services.prepare(scope=scope, code=COMMUNITY, day=day)
+    report = services.save_draft(
+        scope=scope,
+        report=report,
+        data=services.DraftInput(duty_staff="张晓燕", adjustments=adjustments),
+    )
+    return services.submit(scope=scope, report=report)
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from fangkong.accounts.services import token_issue
-from fangkong.reports import services
 from tests.conftest import COMMUNITY, DISTRICT, SIBLING, SUBDISTRICT, TOWN
 
-from .conftest import RWorld
+from .conftest import RWorld, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +45,7 @@ def test_the_district_and_its_children_add_up(rw: RWorld, make_user: Any, settin
 
 def test_a_submitted_report_and_its_version(rw: RWorld) -> None:
     day = timezone.localdate() - dt.timedelta(days=1)
-    report = services.prepare(scope=rw.worker_scope, code=COMMUNITY, day=day)
-    report = services.save_draft(
-        scope=rw.worker_scope,
-        report=report,
-        data=services.DraftInput(
-            duty_staff="张晓燕",
-            adjustments=({"figure": "arrivals.received", "delta": 3, "reason": "电话报备"},),
-        ),
-    )
-    services.submit(scope=rw.worker_scope, report=report)
+    submitted(rw.worker_scope, day, arrivals_added=3)
     body = get(rw.worker, f"jurisdiction={COMMUNITY}&date={day.isoformat()}").json()
     assert (body["status"], body["version"]) == ("submitted", 1)
     assert body["figures"]["arrivals.received"] == 3

@@ -25,7 +25,7 @@ from fangkong.reports.figures import compute_tree
 from fangkong.reports.models import DailyReport
 from tests.conftest import COMMUNITY, DISTRICT, GRID, SIBLING, SUBDISTRICT
 
-from .conftest import RWorld
+from .conftest import RWorld, submitted
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -151,16 +151,7 @@ def test_a_parents_draft_says_who_is_late_as_of_now(rw: RWorld) -> None:
 
 def test_a_subdistrict_not_reported_passes_up_its_communities_reports(rw: RWorld) -> None:
     day = timezone.localdate()
-    report = services.prepare(scope=rw.worker_scope, code=COMMUNITY, day=day)
-    report = services.save_draft(
-        scope=rw.worker_scope,
-        report=report,
-        data=services.DraftInput(
-            duty_staff="张晓燕",
-            adjustments=({"figure": "arrivals.received", "delta": 2, "reason": "电话报备"},),
-        ),
-    )
-    services.submit(scope=rw.worker_scope, report=report)
+    submitted(rw.worker_scope, day, arrivals_added=2)
     key = "arrivals.received"
     live = compute_tree(code=DISTRICT, day=day)
     computed = {n.code: n.figures.get(key, 0) for n in live.walk() if not n.direct}
@@ -181,11 +172,7 @@ def test_a_subdistrict_not_reported_passes_up_its_communities_reports(rw: RWorld
 
 def test_an_old_version_exports_as_shown(rw: RWorld) -> None:
     day = timezone.localdate()
-    report = services.prepare(scope=rw.worker_scope, code=COMMUNITY, day=day)
-    report = services.save_draft(
-        scope=rw.worker_scope, report=report, data=services.DraftInput(duty_staff="张晓燕")
-    )
-    first = services.submit(scope=rw.worker_scope, report=report)
+    first = submitted(rw.worker_scope, day)
     services.correct(scope=rw.worker_scope, report=first, reason="补录两人")
     client = client_for(rw.worker)
     page = client.get(daily(COMMUNITY, day) + "?version=1").content.decode()

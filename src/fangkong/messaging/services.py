@@ -462,10 +462,18 @@ def record_receipts(receipts: list[Receipt]) -> dict[str, str]:
         "delivered": MessageLog.Status.DELIVERED,
         "undelivered": MessageLog.Status.UNDELIVERED,
     }
+    known = set(
+        MessageLog.objects.filter(message_id__in=[r.id for r in receipts]).values_list(
+            "message_id", flat=True
+        )
+    )
     for receipt in receipts:
         status = statuses.get(receipt.status)
         if status is None:
             answers[receipt.id] = "invalid"
+            continue
+        if receipt.id not in known:
+            answers[receipt.id] = "unknown"
             continue
         at = receipt.at or timezone.now()
         if timezone.is_naive(at):
@@ -473,8 +481,7 @@ def record_receipts(receipts: list[Receipt]) -> dict[str, str]:
         MessageLog.objects.filter(message_id=receipt.id, status=MessageLog.Status.SENT).update(
             status=status, delivered_at=at
         )
-        known = MessageLog.objects.filter(message_id=receipt.id).exists()
-        answers[receipt.id] = "ok" if known else "unknown"
+        answers[receipt.id] = "ok"
     return answers
 
 

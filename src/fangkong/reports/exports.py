@@ -21,7 +21,7 @@ from fangkong.core.spreadsheets import Column, Sheet, write_workbook
 from . import sections
 from .figures import compute_tree
 from .models import DailyReport
-from .selectors import ReportView, latest_of_children, shown_figures
+from .selectors import ReportView, shown_figures, tree_reports
 
 LEVEL_NAMES = {
     Level.DISTRICT: gettext_lazy("District"),
@@ -63,8 +63,8 @@ def levels(view: ReportView) -> list[tuple[str, list[Row]]]:
     below down to the communities (their latest reports, or their live figures)."""
     tree = compute_tree(code=view.node.code, day=view.day)
     nodes = [n for n in tree.walk() if not n.direct]
-    reports = latest_of_children(codes=[n.code for n in nodes], day=view.day)
-    shown = shown_figures(node=tree, day=view.day)
+    reports = tree_reports(node=tree, day=view.day)
+    shown = shown_figures(node=tree, reports=reports)
     by_length: dict[int, list[Row]] = {}
     for node in nodes:
         report = reports.get(node.code)

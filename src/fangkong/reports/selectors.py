@@ -185,13 +185,17 @@ class ReportView:
         )
 
 
-def shown_figures(*, node: Node, day: dt.date) -> dict[str, dict[str, Any]]:
+def tree_reports(*, node: Node, day: dt.date) -> dict[str, DailyReport]:
+    """The latest report of the day of every jurisdiction of a computed tree."""
+    return latest_of_children(codes=[n.code for n in node.walk() if not n.direct], day=day)
+
+
+def shown_figures(*, node: Node, reports: dict[str, DailyReport]) -> dict[str, dict[str, Any]]:
     """The figures of every jurisdiction of a computed tree as its parent counts them: a
-    submitted (or signed) report's; a community's live figures while it has none; above
-    the communities, the sum of its children as shown, so that a subdistrict that has
-    not reported still passes up its communities' reports with their adjustments."""
-    codes = [n.code for n in node.walk() if not n.direct]
-    reports = latest_of_children(codes=codes, day=day)
+    submitted (or signed) report's (`reports`: `tree_reports`); a community's live
+    figures while it has none; above the communities, the sum of its children as shown,
+    so that a subdistrict that has not reported still passes up its communities' reports
+    with their adjustments."""
     shown: dict[str, dict[str, Any]] = {}
 
     def walk(current: Node) -> dict[str, Any]:
@@ -217,9 +221,9 @@ def children_rows(*, node: Node, day: dt.date, now: dt.datetime) -> list[ChildRo
     """The children of a computed node, each with its latest report of the day and its
     figures as shown (`shown_figures`)."""
     codes = [c.code for c in node.children if not c.direct]
-    reports = latest_of_children(codes=codes, day=day)
+    reports = tree_reports(node=node, day=day)
     submitted = first_submitted(codes=codes, day=day)
-    shown = shown_figures(node=node, day=day)
+    shown = shown_figures(node=node, reports=reports)
     rows = []
     for child in node.children:
         report = None if child.direct else reports.get(child.code)

@@ -22,7 +22,7 @@ def _args(request: HttpRequest) -> tuple[str, int]:
     scope.require(Perm.REPORT_VIEW)
     code = request.GET.get("code", "").strip()[:15] or report_code(scope)
     days = request.GET.get("days", "")
-    return code, int_param(days, selectors.TREND_DAYS[0]) or selectors.TREND_DAYS[0]
+    return code, int_param(days) or selectors.TREND_DAYS[0]
 
 
 @scoped
